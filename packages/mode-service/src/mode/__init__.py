@@ -1,0 +1,102 @@
+"""mode: asyncio services, supervisors, signals and workers.
+
+This module is a lazy facade (PEP 562).  ``import mode`` loads nothing but
+this file; ``from mode import Service`` imports :mod:`mode.services` on first
+use.  Nothing here creates or touches an event loop.
+
+The ``mode`` namespace is shared by five distributions (mode-utils,
+mode-service, mode-worker, mode-testing, mode-loop).  mode-service owns this
+file; the first statement below extends ``__path__`` so that the other
+distributions' sub-packages (``mode.utils``, ``mode.worker`` ...) are found
+wherever they are installed, editable installs included.
+
+A name owned by a distribution that is not installed (``Worker`` without
+mode-worker, say) raises :class:`ImportError` naming the distribution to
+install.
+"""
+
+from pkgutil import extend_path
+
+__path__ = extend_path(__path__, __name__)
+
+import importlib
+import sys
+from typing import Any
+
+__version__ = "0.1.0"
+
+#: Public name -> (defining module, distribution that ships it).
+_ORIGINS: dict[str, tuple[str, str]] = {
+    "Service": ("mode.services", "mode-service"),
+    "task": ("mode.services", "mode-service"),
+    "timer": ("mode.services", "mode-service"),
+    "BaseSignal": ("mode.signals", "mode-service"),
+    "Signal": ("mode.signals", "mode-service"),
+    "SyncSignal": ("mode.signals", "mode-service"),
+    "CrashingSupervisor": ("mode.supervisors", "mode-service"),
+    "ForfeitOneForAllSupervisor": ("mode.supervisors", "mode-service"),
+    "ForfeitOneForOneSupervisor": ("mode.supervisors", "mode-service"),
+    "OneForAllSupervisor": ("mode.supervisors", "mode-service"),
+    "OneForOneSupervisor": ("mode.supervisors", "mode-service"),
+    "SupervisorStrategy": ("mode.supervisors", "mode-service"),
+    "ServiceT": ("mode.types.services", "mode-service"),
+    "BaseSignalT": ("mode.types.signals", "mode-service"),
+    "SignalT": ("mode.types.signals", "mode-service"),
+    "SyncSignalT": ("mode.types.signals", "mode-service"),
+    "SupervisorStrategyT": ("mode.types.supervisors", "mode-service"),
+    "Seconds": ("mode.utils.times", "mode-utils"),
+    "want_seconds": ("mode.utils.times", "mode-utils"),
+    "flight_recorder": ("mode.utils.logging", "mode-utils"),
+    "get_logger": ("mode.utils.logging", "mode-utils"),
+    "setup_logging": ("mode.utils.logging", "mode-utils"),
+    "label": ("mode.utils.objects", "mode-utils"),
+    "shortlabel": ("mode.utils.objects", "mode-utils"),
+    "Worker": ("mode.worker", "mode-worker"),
+}
+
+#: The original's helper mappings, kept for code that introspects them.
+object_origins: dict[str, str] = {name: mod for name, (mod, _) in _ORIGINS.items()}
+all_by_module: dict[str, list[str]] = {}
+for _name, (_module, _dist) in _ORIGINS.items():
+    all_by_module.setdefault(_module, []).append(_name)
+del _name, _module, _dist
+
+__all__ = [*_ORIGINS, "all_by_module", "object_origins", "new_module", "old_module"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` and return the object.
+
+    Runs once per name: the value is then stored in this module's globals, so
+    later look-ups are plain attribute reads.  Raises :class:`ImportError`
+    naming the distribution when its module is not installed, and
+    :class:`AttributeError` for a name mode does not export.
+    """
+    try:
+        module_name, dist = _ORIGINS[name]
+    except KeyError:
+        raise AttributeError(f"module 'mode' has no attribute {name!r}") from None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (
+            exc.name == module_name or module_name.startswith(exc.name + ".")
+        ):
+            raise ImportError(
+                f"mode.{name} lives in {module_name}, which is shipped by the "
+                f"{dist!r} distribution: install it with `pip install {dist}`",
+                name=module_name,
+            ) from exc
+        raise
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ORIGINS})
+
+
+#: The original replaced this module with a lazy subclass and kept both
+#: objects under these names; with PEP 562 they are one and the same module.
+new_module = old_module = sys.modules[__name__]
