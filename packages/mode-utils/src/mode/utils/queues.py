@@ -1,0 +1,383 @@
+"""Queues with flow control, pressure callbacks and exception delivery.
+
+* :class:`FlowControlEvent` lets a consumer pause (:meth:`~FlowControlEvent.suspend`)
+  and restart (:meth:`~FlowControlEvent.resume`) every producer of the queues it
+  manages.
+* :class:`FlowControlQueue` is an :class:`asyncio.Queue` whose ``put`` waits
+  while its flow control is suspended, and which reports "high pressure" /
+  "pressure dropped" to callbacks for producers that never block.
+* :class:`ThrowableQueue` can also deliver an exception to its consumer.
+
+These queues sit on the per-message path of stream processors, so ``put`` and
+``get`` stay thin wrappers around :class:`asyncio.Queue`.  Like it, nothing
+here looks up an event loop at construction time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+from collections import deque
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any, TypeVar
+from weakref import WeakSet
+
+from .locks import Event
+
+__all__ = ["FlowControlEvent", "FlowControlQueue", "ThrowableQueue"]
+
+_T = TypeVar("_T")
+
+# The hot paths below call the asyncio.Queue methods directly: building a
+# super() object on every put/get costs more than the rest of the wrapper.
+_queue_put = asyncio.Queue.put
+_queue_get = asyncio.Queue.get
+_queue_get_nowait = asyncio.Queue.get_nowait
+
+
+class FlowControlEvent:
+    """Suspend and resume the producers of one or more queues.
+
+    It starts **suspended** unless ``initially_suspended=False``: producers
+    calling :meth:`FlowControlQueue.put` block until :meth:`resume` is called.
+
+    Queues created with ``clear_on_resume=True`` are registered with
+    :meth:`manage_queue` and emptied on every :meth:`resume`, so whatever was
+    buffered before the pause is dropped.
+
+    ``loop`` is passed on to the internal :class:`~mode.utils.locks.Event`
+    objects (an explicit owner loop); by default they bind to the running
+    loop on first use.
+    """
+
+    def __init__(
+        self,
+        *,
+        initially_suspended: bool = True,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self._resume = Event(loop=loop)
+        self._suspend = Event(loop=loop)
+        self._queues: WeakSet[FlowControlQueue[Any]] = WeakSet()
+        if initially_suspended:
+            self._suspend.set()
+        else:
+            self._resume.set()
+
+    def __repr__(self) -> str:
+        state = "active" if self.is_active() else "suspended"
+        return f"<{type(self).__qualname__} at {id(self):#x} [{state}]>"
+
+    def manage_queue(self, queue: FlowControlQueue[Any]) -> None:
+        """Register ``queue`` to be cleared on :meth:`resume`/:meth:`clear`.
+
+        Only a weak reference is kept: a queue that is garbage collected
+        drops out by itself.
+        """
+        self._queues.add(queue)
+
+    def suspend(self) -> None:
+        """Make producers block in :meth:`acquire` until :meth:`resume`."""
+        self._resume.clear()
+        self._suspend.set()
+
+    def resume(self) -> None:
+        """Let producers continue, after clearing every managed queue.
+
+        Producers blocked in :meth:`acquire` wake up on the next loop
+        iteration, so what they put lands in the already cleared queues.
+        """
+        self._suspend.clear()
+        self._resume.set()
+        self.clear()
+
+    def is_active(self) -> bool:
+        """Return True unless suspended."""
+        return not self._suspend._value
+
+    def clear(self) -> None:
+        """Clear every managed queue (see :meth:`FlowControlQueue.clear`)."""
+        for queue in list(self._queues):
+            queue.clear()
+
+    async def acquire(self) -> None:
+        """Return at once when active, else block until :meth:`resume`.
+
+        A producer woken by :meth:`resume` that finds the event suspended
+        again (``suspend()`` came first) goes back to waiting.
+        """
+        while self._suspend._value:
+            await self._resume.wait()
+
+
+class FlowControlQueue(asyncio.Queue[_T]):
+    """An :class:`asyncio.Queue` whose producers obey a :class:`FlowControlEvent`.
+
+    * :meth:`put` first waits until ``flow_control`` is active, then behaves
+      like :meth:`asyncio.Queue.put` (blocking while full).
+    * :meth:`put_nowait` is deliberately **not** flow-controlled (it is the
+      plain :meth:`asyncio.Queue.put_nowait`).
+    * :meth:`force_put_nowait` ignores ``maxsize``.
+    * :meth:`put_nowait_enhanced` is for producers that never block: it
+      force-puts and tells the producer when the queue is under high
+      pressure; the producer's ``on_pressure_drop`` callback is called back
+      by the consumer side once the queue drains.
+
+    With ``clear_on_resume=True`` the queue is emptied whenever
+    ``flow_control`` resumes.  ``loop`` is accepted for compatibility and
+    ignored: like :class:`asyncio.Queue` the queue binds to the loop that
+    first waits on it.  Other keyword arguments go to :class:`asyncio.Queue`.
+    """
+
+    #: ``qsize() >= maxsize / pressure_high_ratio`` means high pressure.
+    pressure_high_ratio: float = 1.25
+    #: Below ``maxsize * pressure_drop_ratio`` the pressure has dropped.
+    pressure_drop_ratio: float = 0.40
+
+    # Declared for the type checker: asyncio.Queue internals that exist on
+    # every supported Python (3.11-3.13); typeshed does not list them.
+    _getters: deque[asyncio.Future[None]]
+    _putters: deque[asyncio.Future[None]]
+    _queue: deque[_T]
+    _maxsize: int
+    _unfinished_tasks: int
+    _finished: asyncio.Event
+
+    def __init__(
+        self,
+        maxsize: int = 0,
+        *,
+        flow_control: FlowControlEvent,
+        clear_on_resume: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(flow_control, FlowControlEvent):
+            raise TypeError(
+                "flow_control must be a FlowControlEvent, "
+                f"got {type(flow_control).__name__}"
+            )
+        super().__init__(maxsize, **kwargs)
+        self._flow_control = flow_control
+        # An insertion-ordered set of the producers' pressure-drop callbacks.
+        self._pending_pressure_drop_callbacks: dict[Callable[[], None], None] = {}
+        if clear_on_resume:
+            flow_control.manage_queue(self)
+
+    @cached_property
+    def pressure_high_size(self) -> int:
+        """Queue size from which the queue is under high pressure.
+
+        ``floor(maxsize / pressure_high_ratio)``; note that an unbounded
+        queue (``maxsize=0``) is therefore *always* under high pressure.
+        """
+        return math.floor(self.maxsize / self.pressure_high_ratio)
+
+    @cached_property
+    def pressure_drop_size(self) -> int:
+        """Queue size at or below which pressure is considered dropped."""
+        return math.floor(self.maxsize * self.pressure_drop_ratio)
+
+    def clear(self) -> None:
+        """Drop every item and cancel every producer blocked in :meth:`put`.
+
+        Producers blocked because the queue was full get
+        :exc:`asyncio.CancelledError` from :meth:`put` (their item was not
+        added).  Producers still waiting for the flow control to resume are
+        not affected.  Dropped items count as done for :meth:`join`.
+        """
+        dropped = len(self._queue)
+        self._queue.clear()
+        if dropped:
+            self._unfinished_tasks = max(0, self._unfinished_tasks - dropped)
+            if not self._unfinished_tasks:
+                self._finished.set()
+        for putter in self._putters:
+            if not putter.done():
+                putter.cancel()
+
+    async def put(self, item: _T) -> None:
+        """Wait until the flow control is active, then put ``item``.
+
+        Blocks while the queue is full, like :meth:`asyncio.Queue.put`.
+        Raises :exc:`asyncio.CancelledError` if :meth:`clear` runs while it
+        waits for a free slot.
+        """
+        if self._flow_control._suspend._value:
+            await self._flow_control.acquire()
+        if self.full():
+            await _queue_put(self, item)
+        else:
+            self.put_nowait(item)
+
+    async def get(self) -> _T:
+        """Remove and return the next item, waiting while the queue is empty.
+
+        Before waiting on an empty queue the pending pressure-drop callbacks
+        run (see :meth:`maybe_endorse_pressure_drop`).
+        """
+        if not self._queue:
+            self.maybe_endorse_pressure_drop()
+            return await _queue_get(self)
+        return self.get_nowait()
+
+    def get_nowait(self) -> _T:
+        """Remove and return the next item, or raise :exc:`asyncio.QueueEmpty`.
+
+        Runs :meth:`maybe_endorse_pressure_drop` first.
+        """
+        if self._pending_pressure_drop_callbacks:
+            self.maybe_endorse_pressure_drop()
+        return _queue_get_nowait(self)
+
+    def force_put_nowait(self, item: _T) -> None:
+        """Put ``item`` at once, even past ``maxsize``, waking one getter.
+
+        Not flow-controlled.  Goes through :meth:`asyncio.Queue.put_nowait`
+        (so its bookkeeping and, on 3.13+, its shutdown check apply) with the
+        size limit lifted for the call.
+        """
+        maxsize = self._maxsize
+        self._maxsize = 0
+        try:
+            self.put_nowait(item)
+        finally:
+            self._maxsize = maxsize
+
+    def put_nowait_enhanced(
+        self,
+        value: _T,
+        *,
+        on_pressure_high: Callable[[], None],
+        on_pressure_drop: Callable[[], None],
+    ) -> bool:
+        """Force-put ``value`` and report whether the queue is under pressure.
+
+        If this put finds the queue under high pressure (see
+        :meth:`in_pressure_high_state`), ``on_pressure_high()`` is called and
+        ``on_pressure_drop`` is registered to be called once the consumer has
+        drained the queue.  The value is put in any case.  Returns True when
+        the queue is under high pressure *and* this producer was not already
+        told so.
+        """
+        in_pressure_high_state = self.in_pressure_high_state(on_pressure_drop)
+        if in_pressure_high_state:
+            on_pressure_high()
+        self.force_put_nowait(value)
+        return in_pressure_high_state
+
+    def in_pressure_high_state(self, callback: Callable[[], None]) -> bool:
+        """Check for high pressure on behalf of the producer owning ``callback``.
+
+        If ``callback`` is not pending already and ``qsize()`` is at least
+        :attr:`pressure_high_size`, registers it as a pending pressure-drop
+        callback, calls the :meth:`on_pressure_high` hook and returns True.
+        Otherwise returns False.
+        """
+        pending = self._pending_pressure_drop_callbacks
+        if callback not in pending and self.qsize() >= self.pressure_high_size:
+            pending[callback] = None
+            self.on_pressure_high()
+            return True
+        return False
+
+    def maybe_endorse_pressure_drop(self) -> None:
+        """Call back producers waiting for the pressure to drop.
+
+        Does nothing without pending callbacks.  On an empty queue every
+        pending callback is called (oldest first), then the
+        :meth:`on_pressure_drop` hook.  On a queue at or below
+        :attr:`pressure_drop_size` only the oldest callback is called, then
+        the hook.  Each callback is removed before it is called; if one
+        raises, the exception propagates and the remaining callbacks stay
+        pending.
+        """
+        pending = self._pending_pressure_drop_callbacks
+        if not pending:
+            return
+        size = self.qsize()
+        if size:
+            if size <= self.pressure_drop_size:
+                callback = next(iter(pending))
+                del pending[callback]
+                callback()
+                self.on_pressure_drop()
+        else:
+            while pending:
+                callback = next(iter(pending))
+                del pending[callback]
+                callback()
+            self.on_pressure_drop()
+
+    def on_pressure_high(self) -> None:
+        """Hook called when a producer is told about high pressure."""
+
+    def on_pressure_drop(self) -> None:
+        """Hook called after pressure-drop callbacks ran."""
+
+
+class ThrowableQueue(FlowControlQueue[_T]):
+    """A :class:`FlowControlQueue` that can also deliver exceptions.
+
+    :meth:`throw` hands an exception to the first consumer waiting in
+    :meth:`get`; with no consumer waiting the exception is buffered and raised
+    by the next :meth:`get`/:meth:`get_nowait`, before any item (buffered
+    exceptions come out oldest first).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._errors: deque[BaseException] = deque()
+
+    def empty(self) -> bool:
+        """Return True if there is neither an item nor a buffered exception."""
+        return not self._errors and not self._queue
+
+    def clear(self) -> None:
+        """Drop items and buffered exceptions; cancel blocked producers."""
+        self._errors.clear()
+        super().clear()
+
+    async def get(self) -> _T:
+        """Raise the oldest buffered exception, else return the next item."""
+        if self._errors:
+            raise self._errors.popleft()
+        if self._queue:
+            return self.get_nowait()
+        return await FlowControlQueue.get(self)
+
+    def get_nowait(self) -> _T:
+        """Like :meth:`get` but raise :exc:`asyncio.QueueEmpty` instead of waiting."""
+        if self._errors:
+            raise self._errors.popleft()
+        return FlowControlQueue.get_nowait(self)
+
+    async def throw(self, exc: BaseException) -> None:
+        """Deliver ``exc`` to the consumer (see :meth:`_throw`)."""
+        self._throw(exc)
+
+    def _throw(self, exc: BaseException) -> None:
+        """Deliver ``exc`` to the first waiting getter, else buffer it.
+
+        Synchronous variant of :meth:`throw`, for callers that are not
+        coroutines.
+        """
+        if not isinstance(exc, BaseException):
+            raise TypeError(
+                f"throw() expects an exception instance, got {type(exc).__name__}"
+            )
+        for getter in self._getters:
+            if not getter.done():
+                getter.set_exception(exc)
+                return
+        self._errors.append(exc)
+
+    if sys.version_info >= (3, 13):  # pragma: no cover - only on 3.13+
+
+        def shutdown(self, immediate: bool = False) -> None:
+            """Shut the queue down; ``immediate`` also drops buffered errors."""
+            if immediate:
+                self._errors.clear()
+            super().shutdown(immediate)
