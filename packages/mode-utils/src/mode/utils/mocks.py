@@ -29,7 +29,7 @@ __all__ = list(_testing.__all__)
 
 
 def __getattr__(name: str) -> Any:
-    """Forward a public name to :mod:`mode.testing`; unknown names raise AttributeError."""
+    """Forward a public name to :mod:`mode.testing`; others raise AttributeError."""
     if name in _testing.__all__:
         return getattr(_testing, name)
     raise AttributeError(f"module 'mode.utils.mocks' has no attribute {name!r}")
