@@ -1,0 +1,1576 @@
+"""Services: asyncio components that start, run background work and stop.
+
+A :class:`Service` has a lifecycle (``start`` → running → ``stop``), hooks
+called along the way (``on_start``, ``on_stop`` ...), children started and
+stopped with it (``add_dependency``), background tasks it owns
+(``@Service.task``, ``@Service.timer``, ``add_future``) and contexts it exits
+when stopping (``add_context``)::
+
+    class Ticker(Service):
+        @Service.timer(1.0)
+        async def tick(self) -> None:
+            self.log.info("tick")
+
+    async def main() -> None:
+        async with Ticker() as ticker:
+            await ticker.sleep(3.5)
+
+    asyncio.run(main())
+
+Behaviour worth knowing (decisions taken where the original was unclear or
+buggy are marked *decision*):
+
+No loop before it runs
+    Creating a service never touches an event loop: it can be created at
+    module level, in a thread or before :func:`asyncio.run`.  :attr:`loop` is
+    the loop given with ``loop=`` (or set), else the running loop.  After
+    ``stop()`` and ``service_reset()`` (which ``async with`` does) a service
+    can be started again, even under a new loop (*decision*: the original
+    bound the loop at construction).
+
+Start order
+    ``_started`` is set first; on the first start only, the services of
+    :meth:`Service.on_init_dependencies` are added and ``on_first_start``
+    runs; then the exit stacks are entered, ``on_start`` runs, the
+    ``@Service.task``/``@Service.timer`` tasks are scheduled, children are
+    started in the order they were added, and ``on_started`` runs.  Start
+    stops early as soon as the service should stop.  An exception unwinds the
+    exit stacks and propagates to the caller (it is not a crash); with
+    ``async with`` the service is then also stopped and reset (*decision*:
+    the original leaked the started tasks and children).
+
+Stop order and bounds
+    ``stop()`` sets ``_stopped`` (waking ``sleep()`` and ``wait*()`` at once),
+    runs ``on_stop``, stops children in reverse start order, waits for
+    ``set_shutdown()`` if ``wait_for_shutdown``, then cancels and awaits every
+    task the service owns, exits the sync then async exit stacks and runs
+    ``on_shutdown``.  Each of the two waits (the shutdown flag, the cancelled
+    tasks) is bounded by :attr:`Service.shutdown_timeout` (default 10 s, so
+    that both fit with room to spare in the 30 s a container orchestrator
+    gives a process between SIGTERM and SIGKILL).  When a wait times out, the
+    tasks still running are logged at error level with the stack they wait
+    in, and ``stop()`` goes on and returns (*decision*: the original raised
+    ``TimeoutError`` out of ``stop()``, leaving the rest of the tree
+    running).  An error in ``on_stop``/``on_shutdown``/a context exit does not
+    stop the rest of the shutdown; the first such error is raised once the
+    stop is complete (errors of children are logged, not raised, as in the
+    original).  The user hooks themselves are not time-bounded.
+
+    ``stop()`` is idempotent.  A second ``stop()`` while one is in progress
+    waits for it to finish (*decision*: the original returned at once),
+    except when called from inside that stop (a dependency cycle) or from a
+    task owned by the service or its children, which return at once since
+    the first stop waits for them.  Child stops are awaited directly, not
+    through a shielded task each (*decision*: one task per child made stops
+    slow and left orphans): if the task running ``stop()`` is cancelled, the
+    cancellation propagates and the rest of the stop does not run.
+
+Background tasks
+    Every task started by ``add_future``, ``@Service.task`` or
+    ``@Service.timer`` is owned by the service: ``stop()`` cancels it and
+    awaits it.  A task cancelled before it got to run closes its coroutine,
+    so a start followed at once by a stop leaves no "never awaited" warning.
+
+Crashes
+    An exception in a background task (anything but cancellation) calls
+    :meth:`Service.crash`: it is logged once at error level with its
+    traceback (not again by each ancestor), it becomes ``crash_reason``
+    (*decision*: the first reason is kept until ``service_reset()``; the
+    original overwrote it), and ``should_stop`` becomes true.  The crash then
+    goes to the nearest supervisor: walking up the service tree from the
+    crashed service, the services up to the first one that has a
+    ``supervisor`` are marked crashed and that supervisor is woken
+    (*decision*: the original only looked at the crashed service's own
+    supervisor).  With no supervisor on the way, every service from the root
+    down is marked crashed, as in the original, so a Worker at the root
+    stops the process.  Crashing wakes ``sleep()`` and ``wait*()``
+    (*decision*: the original woke them on stop only, so a crashed timer
+    slept on).  A crash stops nothing by itself.
+
+Hooks
+    ``__post_init__`` runs at the end of ``__init__``, when the service is
+    fully built (*decision*: in the original ``self.log`` did not exist yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import sys
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    AsyncExitStack,
+    ExitStack,
+)
+from contextvars import ContextVar
+from datetime import tzinfo
+from functools import wraps
+from time import monotonic
+from types import TracebackType
+from typing import Any, ClassVar, NamedTuple, Self, TypeAlias, TypeVar
+
+from mode.utils.locks import Event
+from mode.utils.logging import CompositeLogger, get_logger, level_number
+from mode.utils.objects import qualname
+from mode.utils.times import Seconds, want_seconds
+from mode.utils.tracebacks import format_task_stack
+from mode.utils.trees import Node
+from mode.utils.types.trees import NodeT
+
+from .exceptions import AlreadyStartedError, ServiceCycleError
+from .types.services import DiagT, ServiceT
+from .types.supervisors import SupervisorStrategyT
+
+__all__ = [
+    "ClockArg",
+    "Diag",
+    "FutureT",
+    "Service",
+    "ServiceBase",
+    "ServiceCallbacks",
+    "ServiceTask",
+    "WaitArgT",
+    "WaitResult",
+    "WaitResults",
+    "crontab",
+    "task",
+    "timer",
+]
+
+T = TypeVar("T")
+_ST = TypeVar("_ST", bound=ServiceT)
+
+#: A clock: a function returning the current time in seconds.
+ClockArg: TypeAlias = Callable[[], float]
+
+#: Anything a service can wait for: a future, a coroutine or an awaitable.
+FutureT: TypeAlias = asyncio.Future[Any] | Coroutine[Any, Any, Any] | Awaitable[Any]
+
+#: An argument of ``Service.wait*``: a :data:`FutureT`, or an event (any
+#: object with a ``wait()`` coroutine method: mode's or asyncio's Event).
+WaitArgT: TypeAlias = FutureT | Event | asyncio.Event
+
+#: A background-task function: takes the service, returns an awaitable.
+_TaskFun: TypeAlias = Callable[[Any], Awaitable[Any]]
+
+#: The service owning the running background task (set by add_future).
+_task_owner: ContextVar[Service | None] = ContextVar("mode_task_owner", default=None)
+
+_ACCEPTED_WAIT = (
+    "coroutines, futures, other awaitables, or events (objects with a wait() "
+    "method such as mode.utils.locks.Event or asyncio.Event)"
+)
+
+
+class WaitResult(NamedTuple):
+    """What :meth:`Service.wait` returns.
+
+    ``result`` is the value of the awaitable, ``stopped`` is True if the
+    service stopped or crashed first, or the timeout elapsed (then
+    ``result`` is None).
+    """
+
+    result: Any
+    stopped: bool
+
+
+class WaitResults(NamedTuple):
+    """What :meth:`Service.wait_first` returns.
+
+    ``done`` lists every argument that finished, in argument order, and
+    ``results`` their values.  If the service stopped or crashed, or the
+    timeout elapsed, it is ``([], [], True)``.
+    """
+
+    done: list[WaitArgT]
+    results: list[Any]
+    stopped: bool
+
+
+class Diag(DiagT):
+    """Diagnostic flags of a service: what it is doing, and since when.
+
+    ``set_flag("committing")`` adds the flag and records the monotonic time
+    in ``last_transition``; ``unset_flag`` removes it.  See
+    :meth:`Service.transitions_to` for a decorator setting a flag around a
+    call.
+    """
+
+    def __init__(self, service: ServiceT) -> None:
+        self.service = service
+        self.flags: set[str] = set()
+        self.last_transition: dict[str, float] = {}
+
+    def set_flag(self, flag: str) -> None:
+        """Set ``flag`` and stamp ``last_transition[flag]`` with the time."""
+        self.flags.add(flag)
+        self.last_transition[flag] = monotonic()
+
+    def unset_flag(self, flag: str) -> None:
+        """Clear ``flag``; a flag that is not set is ignored."""
+        self.flags.discard(flag)
+
+
+class ServiceTask:
+    """A background task declared on a service class.
+
+    Made by :meth:`Service.task` (and ``timer``/``crontab``): on every start
+    the service calls ``fun(service)`` and runs the result with
+    :meth:`Service.add_future`.
+    """
+
+    def __init__(self, fun: _TaskFun) -> None:
+        if not callable(fun):
+            raise TypeError(
+                f"Service.task decorates an async method, not {type(fun).__name__}"
+            )
+        self.fun: _TaskFun = fun
+
+    async def __call__(self, obj: Any) -> Any:
+        """Run the task function for the service ``obj`` and return its result."""
+        return await self.fun(obj)
+
+    def __repr__(self) -> str:
+        return repr(self.fun)
+
+
+class ServiceCallbacks:
+    """The lifecycle hooks of a service; override the ones you need.
+
+    ``start()`` calls ``on_first_start`` (first start only), ``on_start``,
+    then ``on_started``; ``stop()`` calls ``on_stop`` then ``on_shutdown``;
+    ``restart()`` calls ``on_restart`` between the stop and the start.  All
+    are no-op coroutines here.
+    """
+
+    async def on_first_start(self) -> None:
+        """Run on the first start only (not on restarts), before on_start."""
+
+    async def on_start(self) -> None:
+        """Run when the service starts, before its tasks and children."""
+
+    async def on_started(self) -> None:
+        """Run when the service, its tasks and its children have started."""
+
+    async def on_stop(self) -> None:
+        """Run first thing when the service stops, before its children."""
+
+    async def on_shutdown(self) -> None:
+        """Run last when the service stops, after tasks and contexts."""
+
+    async def on_restart(self) -> None:
+        """Run by restart() after the stop and before the new start."""
+
+
+def _close_coroutines(objs: Iterable[Any]) -> None:
+    """Close the coroutine objects in ``objs`` that we will never await."""
+    for obj in objs:
+        if inspect.iscoroutine(obj):
+            obj.close()
+
+
+def _set_result_unless_done(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+def _is_waitable(obj: Any) -> bool:
+    return inspect.isawaitable(obj) or callable(getattr(obj, "wait", None))
+
+
+class ServiceBase(ServiceT):
+    """What :class:`Service` and ``ServiceProxy`` share.
+
+    Gives every subclass its own ``logger`` (``get_logger(cls.__module__)``
+    unless the class sets one), a ``log`` that prefixes messages with the
+    service's place in the tree (``[^--Label]: msg``), ``async with``
+    support, ``repr`` and the :attr:`loop` property.
+    """
+
+    #: Ignored; reset to False on every subclass (kept for compatibility).
+    abstract: ClassVar[bool] = True
+
+    #: The logger of this class.  Set automatically for each subclass to
+    #: ``get_logger(cls.__module__)``; a logger set in a class body is kept,
+    #: also by its subclasses.
+    logger: logging.Logger = get_logger(__name__)
+    _logger_is_auto: ClassVar[bool] = True
+
+    #: Logs through :attr:`logger` with the ``[^label]:`` prefix.
+    log: CompositeLogger
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.abstract = False
+        cls._init_subclass_logger()
+
+    @classmethod
+    def _init_subclass_logger(cls) -> None:
+        if cls.__dict__.get("logger") is not None:
+            cls._logger_is_auto = False
+        elif cls._logger_is_auto or cls.logger is None:
+            cls.logger = get_logger(cls.__module__)
+            cls._logger_is_auto = True
+
+    def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.log = CompositeLogger(self.logger, formatter=self._format_log)
+        self._loop = loop
+
+    def _format_log(self, severity: int, msg: str, *args: Any, **kwargs: Any) -> str:
+        return f"[^{'-' * (self.beacon.depth - 1)}{self.shortlabel}]: {msg}"
+
+    async def __aenter__(self) -> Self:
+        """Start the service and return it.
+
+        If ``start()`` raises, the service is stopped and reset before the
+        exception propagates, so nothing it started is left running.
+        """
+        try:
+            await self.start()
+        except AlreadyStartedError:
+            raise  # running already: leave it alone
+        except BaseException as exc:
+            try:
+                await self.stop()
+            except Exception as stop_exc:
+                if stop_exc is not exc:
+                    self.log.error(
+                        "Error while stopping after a failed start: %r",
+                        stop_exc,
+                        exc_info=stop_exc,
+                    )
+            finally:
+                self.service_reset()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> None:
+        """Stop the service, then reset it (even if the stop raised).
+
+        The exception of the ``async with`` body, if any, is not suppressed.
+        """
+        try:
+            await self.stop()
+        finally:
+            self.service_reset()
+
+    def __repr__(self) -> str:
+        info = self._repr_info()
+        return f"<{self._repr_name()}: {self.state}{' ' + info if info else ''}>"
+
+    def _repr_info(self) -> str:
+        """Return extra text for ``repr()`` (override; default: nothing)."""
+        return ""
+
+    def _repr_name(self) -> str:
+        """Return the name shown by ``repr()`` and used as label."""
+        return type(self).__name__
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop of the service.
+
+        The loop given with ``loop=`` or assigned, otherwise the running
+        loop (looked up on every access, never stored, so a reset service
+        can run under a later loop).
+
+        Raises:
+            RuntimeError: no loop was set and none is running in this thread.
+        """
+        loop = self._loop
+        if loop is None:
+            try:
+                return asyncio.get_running_loop()
+            except RuntimeError:
+                raise RuntimeError(
+                    f"{self!r} has no event loop: no loop is running in this "
+                    "thread and none was given.  Use the service from a "
+                    "coroutine (inside asyncio.run()), or pass loop=... to "
+                    "the service (or set service.loop)."
+                ) from None
+        return loop
+
+    @loop.setter
+    def loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self._loop = loop
+
+
+class Service(ServiceBase, ServiceCallbacks):
+    """An asyncio service that can be started, stopped and restarted.
+
+    Arguments:
+        beacon: The node of the parent in the service tree; this service's
+            node is created below it.  Usually left out: ``add_dependency``
+            attaches children.
+        loop: An event loop to use instead of the running loop (threads).
+
+    See the module documentation for the lifecycle, the stop bounds and the
+    crash semantics.
+    """
+
+    abstract: ClassVar[bool] = True
+
+    #: The diagnostics class.
+    Diag: type[DiagT] = Diag
+
+    #: If True, ``stop()`` waits (at most :attr:`shutdown_timeout`) for
+    #: ``set_shutdown()`` before stopping the tasks.
+    wait_for_shutdown: bool = False
+
+    #: Seconds ``stop()`` waits for the shutdown flag, and then again for
+    #: its cancelled tasks to finish, before it logs what is stuck and goes
+    #: on.  10 s: both waits fit in a container's usual 30 s grace period.
+    shutdown_timeout: float = 10.0
+
+    #: How many times :meth:`service_reset` ran (restarts, ``async with``).
+    restart_count: int = 0
+
+    #: Level of the "Starting..."/"Stopping..." logs (a name or a number).
+    mundane_level: str | int = "info"
+
+    _task_names: ClassVar[tuple[str, ...]] = ()
+
+    _started: Event
+    _stopped: Event
+    _shutdown: Event
+    _crashed: Event
+    _crash_reason: BaseException | None
+    _beacon: NodeT[Any]
+    _children: list[ServiceT]
+    _futures: set[asyncio.Future[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._init_subclass_tasks()
+
+    @classmethod
+    def _init_subclass_tasks(cls) -> None:
+        # Keyed by attribute name: a subclass overriding a task replaces it
+        # (an override by a plain method removes it).
+        names: dict[str, None] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, ServiceTask):
+                    names[name] = None
+        cls._task_names = tuple(
+            name for name in names if isinstance(getattr(cls, name), ServiceTask)
+        )
+
+    # -- decorators --------------------------------------------------------
+
+    @classmethod
+    def task(cls, fun: _TaskFun) -> ServiceTask:
+        """Decorate an async method to run in the background while started.
+
+        The task starts on every start (restarts included) and is cancelled
+        on stop.  An exception in it crashes the service.  Subclasses
+        inherit tasks; a subclass attribute of the same name replaces it::
+
+            class Poller(Service):
+                @Service.task
+                async def _poll(self) -> None:
+                    while not self.should_stop:
+                        await self.sleep(1.0)
+        """
+        return ServiceTask(fun)
+
+    @classmethod
+    def timer(
+        cls,
+        interval: Seconds,
+        *,
+        exec_first: bool = False,
+        name: str | None = None,
+        max_drift_correction: float = 0.1,
+    ) -> Callable[[_TaskFun], ServiceTask]:
+        """Decorate an async method to run every ``interval`` seconds.
+
+        The first call happens one interval after start (at once if
+        ``exec_first``).  Timing follows :class:`mode.timers.Timer` via
+        :meth:`itertimer` (drift corrected by at most
+        ``max_drift_correction`` seconds per tick), and the timer ends when
+        the service stops.  ``name`` names the timer in logs (default: the
+        method's qualified name).
+
+        Raises:
+            ValueError: ``interval`` is not positive.
+            TypeError: ``interval`` is not a number of seconds.
+        """
+        interval_s = want_seconds(interval)
+        if not interval_s > 0:
+            raise ValueError(
+                f"Service.timer interval must be a positive number of seconds, "
+                f"not {interval!r}"
+            )
+
+        def _decorate(fun: _TaskFun) -> ServiceTask:
+            timer_name = name or qualname(fun)
+
+            @wraps(fun)
+            async def _repeater(self: Service) -> None:
+                if exec_first:
+                    await fun(self)
+                timer = self.itertimer(
+                    interval_s,
+                    name=timer_name,
+                    max_drift_correction=max_drift_correction,
+                )
+                try:
+                    async for _ in timer:
+                        await fun(self)
+                finally:
+                    await timer.aclose()
+
+            return cls.task(_repeater)
+
+        return _decorate
+
+    @classmethod
+    def crontab(
+        cls, cron_format: str, *, timezone: tzinfo | None = None
+    ) -> Callable[[_TaskFun], ServiceTask]:
+        """Decorate an async method to run on a cron schedule.
+
+        ``cron_format`` is a crontab expression (``"30 18 * * *"``), read in
+        ``timezone`` (default UTC).  Needs croniter (the ``cron`` extra).
+
+        Raises:
+            ImportError: croniter is not installed.
+            ValueError: ``cron_format`` is not a valid crontab expression.
+        """
+        from mode.utils import cron
+
+        cron.secs_for_next(cron_format, timezone)  # fail now on a bad expression
+
+        def _decorate(fun: _TaskFun) -> ServiceTask:
+            @wraps(fun)
+            async def _cron_starter(self: Service) -> None:
+                while not self.should_stop:
+                    await self.sleep(cron.secs_for_next(cron_format, timezone))
+                    if not self.should_stop:
+                        await fun(self)
+
+            return cls.task(_cron_starter)
+
+        return _decorate
+
+    @classmethod
+    def transitions_to(
+        cls, flag: str
+    ) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., Coroutine[Any, Any, T]]]:
+        """Decorate an async method to set the diag ``flag`` while it runs."""
+
+        def _decorate(
+            fun: Callable[..., Awaitable[T]],
+        ) -> Callable[..., Coroutine[Any, Any, T]]:
+            @wraps(fun)
+            async def _and_transition(self: ServiceT, *args: Any, **kwargs: Any) -> T:
+                self.diag.set_flag(flag)
+                try:
+                    return await fun(self, *args, **kwargs)
+                finally:
+                    self.diag.unset_flag(flag)
+
+            return _and_transition
+
+        return _decorate
+
+    @classmethod
+    def from_awaitable(
+        cls, coro: Awaitable[Any], *, name: str | None = None, **kwargs: Any
+    ) -> Service:
+        """Wrap a coroutine (or awaitable) in a service.
+
+        Starting the service runs ``coro`` as a task and waits for it: as in
+        the original, ``start()`` returns when ``coro`` is done (and raises
+        its exception).  Stopping cancels it if it is still running.
+        ``name`` is the label (default: ``str(coro)``); other keyword
+        arguments are accepted and ignored, for compatibility.
+        """
+        return _AwaitableService(coro, name=name)
+
+    # -- construction ------------------------------------------------------
+
+    def __init__(
+        self,
+        *,
+        beacon: NodeT[Any] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(loop=loop)
+        self.diag = self.Diag(self)
+        self._started = self._new_started_event()
+        self._stopped = self._new_stopped_event()
+        self._shutdown = self._new_shutdown_event()
+        self._crashed = self._new_crashed_event()
+        self._crash_reason = None
+        self._beacon = Node(self) if beacon is None else beacon.new(self)
+        self._children = []
+        self._children_set: set[ServiceT] = set()
+        self._futures = set()
+        self._halt_waiters: set[asyncio.Future[None]] = set()
+        self._stop_task: asyncio.Task[Any] | None = None
+        self._stop_waiters: list[asyncio.Future[None]] = []
+        self._resetting = False
+        self._mundane_level = level_number(self.mundane_level)
+        self.async_exit_stack = AsyncExitStack()
+        self.exit_stack = ExitStack()
+        self.on_init()
+        self.__post_init__()
+
+    def _new_started_event(self) -> Event:
+        return Event(loop=self._loop)
+
+    def _new_stopped_event(self) -> Event:
+        return Event(loop=self._loop)
+
+    def _new_shutdown_event(self) -> Event:
+        return Event(loop=self._loop)
+
+    def _new_crashed_event(self) -> Event:
+        return Event(loop=self._loop)
+
+    def __post_init__(self) -> None:
+        """Run at the end of ``__init__``; override for extra set-up.
+
+        The service is fully initialised: ``self.log``, ``self.beacon`` and
+        the flags exist.
+        """
+
+    def on_init(self) -> None:
+        """Deprecated: override :meth:`__post_init__` instead."""
+
+    def on_init_dependencies(self) -> Iterable[ServiceT]:
+        """Return services to add as dependencies on the first start.
+
+        They are added (in order, after those added with ``add_dependency``)
+        when the service first starts, and are then started, stopped and
+        restarted with it.
+        """
+        return []
+
+    # -- dependencies ------------------------------------------------------
+
+    def add_dependency(self, service: _ST) -> _ST:
+        """Add ``service`` as a child: started and stopped with this service.
+
+        It is not started now (see :meth:`add_runtime_dependency`).  Adding
+        the same service twice does nothing.  Returns ``service``.
+
+        Raises:
+            TypeError: ``service`` is not a service.
+            ServiceCycleError: ``service`` is this service or one of its
+                ancestors (the message names the cycle).
+        """
+        if not isinstance(service, ServiceT):
+            raise TypeError(
+                f"add_dependency() expects a service (a mode.Service), not "
+                f"{type(service).__name__}: wrap a coroutine with "
+                "Service.from_awaitable(coro)"
+            )
+        if service in self._children_set:
+            return service
+        self._check_no_cycle(service)
+        service.beacon.reattach(self.beacon)
+        self._children.append(service)
+        self._children_set.add(service)
+        return service
+
+    def _check_no_cycle(self, service: ServiceT) -> None:
+        path: list[Any] = []
+        seen: set[int] = set()
+        for node in self.beacon.walk():
+            if id(node) in seen:  # pragma: no cover - beacon loops are refused
+                break
+            seen.add(id(node))
+            path.append(node.data)
+            if node.data is service:
+                chain = " -> ".join(_label(s) for s in [*reversed(path), service])
+                raise ServiceCycleError(
+                    f"cannot add {_label(service)} as a dependency of "
+                    f"{_label(self)}: it would create the cycle {chain}. "
+                    "A service cannot depend on itself or on one of its "
+                    "ancestors."
+                )
+
+    async def add_runtime_dependency(self, service: _ST) -> _ST:
+        """Add ``service`` as a child and start it if this service is running.
+
+        If this service is started and not stopped, ``service`` is started
+        now (``maybe_start``); otherwise it starts with this service.
+        Raises like :meth:`add_dependency`.
+        """
+        self.add_dependency(service)
+        if self._started.is_set() and not self._stopped.is_set():
+            await service.maybe_start()
+        return service
+
+    async def remove_dependency(self, service: _ST) -> _ST:
+        """Stop ``service`` and remove it from the children.
+
+        Raises:
+            ValueError: ``service`` is not a child of this service.
+        """
+        if service not in self._children_set:
+            raise ValueError(f"{service!r} is not a dependency of {self!r}")
+        await service.stop()
+        self._children.remove(service)
+        self._children_set.discard(service)
+        service.beacon.detach(self.beacon)
+        return service
+
+    # -- contexts ----------------------------------------------------------
+
+    async def add_async_context(self, context: AbstractAsyncContextManager[T]) -> T:
+        """Enter the async context manager now; exit it when the service stops.
+
+        Returns what ``__aenter__`` returns.  Contexts are exited in reverse
+        order, after the tasks are stopped.
+
+        Raises:
+            TypeError: ``context`` is a sync context manager (use
+                :meth:`add_context`) or not a context manager.
+        """
+        obj: object = context  # checked at runtime: callers may pass anything
+        if isinstance(obj, AbstractAsyncContextManager):
+            return await self.async_exit_stack.enter_async_context(context)
+        if isinstance(obj, AbstractContextManager):
+            raise TypeError(
+                "add_async_context() takes an async context manager; for a sync "
+                "one use `self.add_context(ctx)`"
+            )
+        raise TypeError(
+            f"add_async_context() takes an async context manager, not "
+            f"{type(context).__name__}"
+        )
+
+    def add_context(self, context: AbstractContextManager[T]) -> T:
+        """Enter the context manager now; exit it when the service stops.
+
+        Returns what ``__enter__`` returns.  Contexts are exited in reverse
+        order, after the tasks are stopped.
+
+        Raises:
+            TypeError: ``context`` is an async context manager (use
+                ``await self.add_async_context(ctx)``) or not a context
+                manager.
+        """
+        obj: object = context  # checked at runtime: callers may pass anything
+        if isinstance(obj, AbstractAsyncContextManager):
+            raise TypeError(
+                "add_context() takes a sync context manager; for an async one "
+                "use `await self.add_async_context(ctx)`"
+            )
+        if isinstance(context, AbstractContextManager):
+            return self.exit_stack.enter_context(context)
+        raise TypeError(
+            f"add_context() takes a context manager, not {type(context).__name__}"
+        )
+
+    # -- background tasks --------------------------------------------------
+
+    def add_future(self, coro: Awaitable[Any]) -> asyncio.Task[None]:
+        """Run ``coro`` as a task owned by this service and return the task.
+
+        The task is named ``repr(coro)`` and has ``__wrapped__ = coro``.  It
+        never fails: cancellation ends it quietly, any other exception
+        (``SystemExit`` included) crashes the service.  ``stop()`` cancels
+        and awaits it.
+
+        Raises:
+            TypeError: ``coro`` is not awaitable.
+            RuntimeError: no loop is running and none was given.
+        """
+        if not inspect.isawaitable(coro):
+            raise TypeError(
+                f"add_future() expects a coroutine or other awaitable, not "
+                f"{type(coro).__name__} (call the async function: "
+                "self.add_future(self.fun()))"
+            )
+        try:
+            loop = self.loop
+        except RuntimeError:
+            _close_coroutines([coro])
+            raise
+        fut = loop.create_task(self._execute_task(coro), name=repr(coro))
+        setattr(fut, "__wrapped__", coro)  # noqa: B010 - Task has no such field
+        self._futures.add(fut)
+        fut.add_done_callback(self._on_future_done)
+        return fut
+
+    def _on_future_done(self, fut: asyncio.Future[Any]) -> None:
+        self._futures.discard(fut)
+        # A task cancelled before it ran never awaited its coroutine: close
+        # it (a no-op on a finished one) so it does not warn "never awaited".
+        coro = getattr(fut, "__wrapped__", None)
+        if inspect.iscoroutine(coro):
+            coro.close()
+
+    async def _execute_task(self, task: Awaitable[Any]) -> None:
+        _task_owner.set(self)
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not self.should_stop:
+                self._log_mundane("Terminating cancelled task: %r", task)
+        except RuntimeError as exc:
+            if "Event loop is closed" in str(exc):
+                self.log.info("Cancelled task %r: %s", task, exc)
+            else:
+                await self.crash(exc)
+        except BaseException as exc:
+            await self.crash(exc)
+
+    def tracebacks(self) -> Mapping[str, str]:
+        """Return ``{task name: formatted stack}`` of the running tasks."""
+        return {
+            fut.get_name(): format_task_stack(fut)
+            for fut in self._futures
+            if isinstance(fut, asyncio.Task) and not fut.done()
+        }
+
+    def human_tracebacks(self) -> str:
+        """Return :meth:`tracebacks` as text: ``name``, a rule, the stack."""
+        return "\n".join(
+            f"{name}\n{'=' * len(name)}\n{tb}" for name, tb in self.tracebacks().items()
+        )
+
+    async def join_services(self, services: Sequence[ServiceT]) -> None:
+        """Start ``services`` in order, then stop them in reverse order.
+
+        A service failing to start crashes this service; the others still
+        start.
+        """
+        for service in services:
+            try:
+                await service.maybe_start()
+            except BaseException as exc:
+                await self.crash(exc)
+        for service in reversed(services):
+            await service.stop()
+
+    # -- sleeping and waiting ----------------------------------------------
+
+    def _new_halt_waiter(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        fut: asyncio.Future[None] = loop.create_future()
+        self._halt_waiters.add(fut)
+        return fut
+
+    def _drop_halt_waiter(self, fut: asyncio.Future[None]) -> None:
+        self._halt_waiters.discard(fut)
+        fut.cancel()
+
+    def _wake_halt_waiters(self) -> None:
+        waiters = self._halt_waiters
+        if waiters:
+            self._halt_waiters = set()
+            running = asyncio.events._get_running_loop()
+            for fut in waiters:
+                loop = fut.get_loop()
+                if loop is running:
+                    _set_result_unless_done(fut)
+                else:  # woken from another thread (ServiceThread)
+                    try:
+                        loop.call_soon_threadsafe(_set_result_unless_done, fut)
+                    except RuntimeError:  # pragma: no cover - loop closed
+                        pass
+
+    async def sleep(self, n: Seconds) -> None:
+        """Sleep ``n`` seconds, or less if the service stops or crashes.
+
+        Returns at once if the service should already stop.
+
+        Raises:
+            TypeError, ValueError: ``n`` is not a number of seconds.
+        """
+        secs = want_seconds(n)
+        if self.should_stop:
+            return
+        loop = asyncio.get_running_loop()
+        fut = self._new_halt_waiter(loop)
+        handle = loop.call_later(secs, _set_result_unless_done, fut)
+        try:
+            await fut
+        finally:
+            handle.cancel()
+            self._drop_halt_waiter(fut)
+
+    def _check_wait_args(self, method: str, args: Sequence[Any]) -> None:
+        for arg in args:
+            if not _is_waitable(arg):
+                _close_coroutines(args)
+                raise TypeError(
+                    f"{method}() accepts {_ACCEPTED_WAIT}, not {type(arg).__name__}"
+                )
+
+    def _as_future(
+        self,
+        arg: Any,
+        loop: asyncio.AbstractEventLoop,
+        owned: list[asyncio.Future[Any]],
+    ) -> asyncio.Future[Any]:
+        if isinstance(arg, asyncio.Future):
+            return arg  # the caller's: never cancelled by us
+        if inspect.isawaitable(arg):
+            fut = asyncio.ensure_future(arg, loop=loop)
+        else:
+            fut = loop.create_task(arg.wait())
+        owned.append(fut)
+        return fut
+
+    async def _wait_halted(
+        self,
+        futures: Sequence[asyncio.Future[Any]],
+        timeout: float | None,
+    ) -> None:
+        """Wait until one of ``futures`` is done, the service halts, or timeout."""
+        loop = asyncio.get_running_loop()
+        halt = self._new_halt_waiter(loop)
+        try:
+            await asyncio.wait(
+                [*futures, halt],
+                timeout=timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            self._drop_halt_waiter(halt)
+
+    async def wait_first(
+        self, *coros: WaitArgT, timeout: Seconds | None = None
+    ) -> WaitResults:
+        """Wait until the first of ``coros`` is done, or the service stops.
+
+        Returns :class:`WaitResults`: every argument that is done (in
+        argument order) and their results; ``([], [], True)`` if the service
+        stopped or crashed, or ``timeout`` elapsed.  Exceptions of a done
+        argument propagate (``CancelledError`` if it was cancelled).
+        Futures and tasks you pass stay yours: they are never cancelled;
+        tasks created here for coroutines and events are cancelled on
+        return.
+
+        Raises:
+            TypeError: an argument is not awaitable and not an event.
+        """
+        self._check_wait_args("wait_first", coros)
+        try:
+            timeout_s = want_seconds(timeout)
+        except (TypeError, ValueError):
+            _close_coroutines(coros)
+            raise
+        if self.should_stop:
+            _close_coroutines(coros)
+            return WaitResults([], [], True)
+        loop = asyncio.get_running_loop()
+        owned: list[asyncio.Future[Any]] = []
+        futures = [self._as_future(c, loop, owned) for c in coros]
+        try:
+            await self._wait_halted(futures, timeout_s)
+            done = [fut for fut in futures if fut.done()]
+            for fut in done:  # retrieve every exception, raise the first
+                if not fut.cancelled():
+                    fut.exception()
+            for fut in done:
+                fut.result()
+            if self.should_stop or not done:
+                return WaitResults([], [], True)
+            return WaitResults(
+                [c for c, fut in zip(coros, futures, strict=True) if fut.done()],
+                [fut.result() for fut in done],
+                False,
+            )
+        finally:
+            for fut in owned:
+                fut.cancel()
+
+    async def wait(
+        self, *coros: WaitArgT, timeout: Seconds | None = None
+    ) -> WaitResult:
+        """Wait for one awaitable or event, or until the service stops.
+
+        Returns ``WaitResult(result, False)`` when it completes, and
+        ``WaitResult(None, True)`` if the service stopped or crashed first,
+        or ``timeout`` elapsed.  With no argument, waits for the service to
+        stop or crash (or the timeout) and returns ``(None, True)``.
+        Exceptions of the awaitable propagate.
+
+        Raises:
+            TypeError: more than one argument (use :meth:`wait_first` or
+                :meth:`wait_many`), or an argument that cannot be awaited.
+        """
+        if len(coros) > 1:
+            _close_coroutines(coros)
+            raise TypeError(
+                f"wait() takes one awaitable, got {len(coros)}: use "
+                "wait_first(*aws) for the first to finish, or wait_many(aws) "
+                "for all of them"
+            )
+        if coros:
+            self._check_wait_args("wait", coros)
+            res = await self.wait_first(*coros, timeout=timeout)
+            if res.stopped:
+                return WaitResult(None, True)
+            return WaitResult(res.results[0], False)
+        timeout_s = want_seconds(timeout)
+        if not self.should_stop:
+            await self._wait_halted((), timeout_s)
+        return WaitResult(None, True)
+
+    async def wait_many(
+        self, coros: Iterable[WaitArgT], *, timeout: Seconds | None = None
+    ) -> WaitResult:
+        """Wait for all of ``coros``, or until the service stops.
+
+        Returns ``WaitResult((done, pending), False)`` (the sets of
+        :func:`asyncio.wait`) when all are done, ``WaitResult(None, True)``
+        if the service stopped or crashed first or ``timeout`` elapsed.
+        Tasks created here for coroutines and events are cancelled if they
+        are still running on return.
+
+        Raises:
+            TypeError: an argument is not awaitable and not an event.
+        """
+        args = list(coros)
+        self._check_wait_args("wait_many", args)
+        try:
+            timeout_s = want_seconds(timeout)
+        except (TypeError, ValueError):
+            _close_coroutines(args)
+            raise
+        if self.should_stop:
+            _close_coroutines(args)
+            return WaitResult(None, True)
+        if not args:
+            return WaitResult((set(), set()), False)
+        loop = asyncio.get_running_loop()
+        owned: list[asyncio.Future[Any]] = []
+        futures = [self._as_future(c, loop, owned) for c in args]
+        gather = loop.create_task(asyncio.wait(futures))
+        owned.append(gather)
+        try:
+            await self._wait_halted([gather], timeout_s)
+            if gather.done() and not self.should_stop:
+                return WaitResult(gather.result(), False)
+            return WaitResult(None, True)
+        finally:
+            for fut in owned:
+                fut.cancel()
+
+    async def wait_for_stopped(
+        self, *coros: WaitArgT, timeout: Seconds | None = None
+    ) -> bool:
+        """Return ``(await self.wait(*coros, timeout=timeout)).stopped``.
+
+        True if the service stopped or crashed, or the timeout elapsed,
+        before the awaitable completed::
+
+            while not await self.wait_for_stopped(self.flag, timeout=1.0):
+                ...  # the flag was set
+        """
+        return (await self.wait(*coros, timeout=timeout)).stopped
+
+    async def wait_until_stopped(self) -> None:
+        """Wait until the service is stopped or crashed."""
+        await self.wait()
+
+    async def itertimer(
+        self,
+        interval: Seconds,
+        *,
+        max_drift_correction: float = 0.1,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        clock: ClockArg = monotonic,
+        name: str = "",
+    ) -> AsyncGenerator[float, None]:
+        """Yield every ``interval`` seconds until the service stops.
+
+        Drives a :class:`mode.timers.Timer` (drift-corrected ticks) that
+        sleeps with :meth:`sleep` unless ``sleep`` is given, so it ends as
+        soon as the service stops or crashes.  Yields the time slept.  The
+        first value comes after one full interval::
+
+            async for _ in self.itertimer(1.0, name="poll"):
+                await self.poll()
+        """
+        from .timers import Timer
+
+        if self.should_stop:
+            return
+        ticks = aiter(
+            Timer(
+                interval,
+                max_drift_correction=max_drift_correction,
+                name=name,
+                clock=clock,
+                sleep=sleep or self.sleep,
+            )
+        )
+        try:
+            async for sleep_time in ticks:  # pragma: no branch - never ends
+                if self._halted():
+                    break
+                yield sleep_time
+                if self._halted():
+                    break
+        finally:
+            aclose = getattr(ticks, "aclose", None)
+            if aclose is not None:  # pragma: no branch - an async generator
+                await aclose()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the service (see the module documentation for the order).
+
+        Raises:
+            AlreadyStartedError: it is already started (use
+                :meth:`maybe_start`, or :meth:`restart`).
+            Exception: whatever a hook or a child's start raised; the exit
+                stacks are unwound first.
+        """
+        await self._default_start()
+
+    async def _default_start(self) -> None:
+        if self._started.is_set():
+            raise AlreadyStartedError(
+                f"{self!r} is already started: use maybe_start() to start it "
+                "only if needed, or restart() to stop and start it again"
+            )
+        self._started.set()
+        await self._actually_start()
+
+    async def _actually_start(self) -> None:
+        if not self.restart_count:
+            for dep in self.on_init_dependencies():
+                self.add_dependency(dep)
+            await self.on_first_start()
+            if self.should_stop:
+                return
+        self.exit_stack.__enter__()
+        await self.async_exit_stack.__aenter__()
+        if self.should_stop:
+            return
+        try:
+            self._log_mundane("Starting...")
+            await self.on_start()
+            if self._halted():
+                return
+            for name in self._task_names:
+                self.add_future(getattr(self, name).fun(self))
+            for child in self._children:
+                await child.maybe_start()
+                if self._halted():
+                    return
+            if self.logger.isEnabledFor(logging.DEBUG):
+                self.log.debug("Started.")
+            await self.on_started()
+        except BaseException:
+            exc_type, exc, tb = sys.exc_info()
+            self.exit_stack.__exit__(exc_type, exc, tb)
+            await self.async_exit_stack.__aexit__(exc_type, exc, tb)
+            raise
+
+    async def maybe_start(self) -> bool:
+        """Start the service unless it is started; return True if it started."""
+        if not self._started.is_set():
+            await self.start()
+            return True
+        return False
+
+    def _log_mundane(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        level = self._mundane_level
+        if self.logger.isEnabledFor(level):
+            self.log.log(level, msg, *args, **kwargs)
+
+    async def crash(self, reason: BaseException) -> None:
+        """Crash the service because of ``reason`` (see the module docs).
+
+        Logs ``reason`` with its traceback (once: not again when the same
+        exception reaches a service already crashed by it), marks the service
+        and its children crashed, and hands the crash to the nearest
+        supervisor, or marks the whole tree crashed if there is none.
+        """
+        already = self._crashed.is_set()
+        if not (already and reason is self._crash_reason):
+            self.log.error("Crashed reason=%r", reason, exc_info=reason)
+        if not already:
+            supervisor = self._crash_up_to_supervisor(reason)
+            if supervisor is not None:
+                supervisor.wakeup()
+        self._crash(reason)
+
+    def _crash_up_to_supervisor(
+        self, reason: BaseException
+    ) -> SupervisorStrategyT | None:
+        # Walk up the tree from self: mark each service crashed up to the
+        # first one with a supervisor (returned).  Without one the walk
+        # reaches the root, also crashing the services hanging off each
+        # node of the path (as the original did).
+        path: list[NodeT[Any]] = []
+        seen: set[int] = set()
+        for node in self.beacon.walk():
+            if id(node) in seen:  # pragma: no cover - beacon loops are refused
+                break
+            seen.add(id(node))
+            path.append(node)
+            data = node.data
+            if isinstance(data, ServiceT) and data.supervisor is not None:
+                for n in path:
+                    if isinstance(n.data, ServiceT):
+                        n.data._crash(reason)
+                return data.supervisor
+        for node in path:
+            for item in (node, *node.children):
+                data = item.data if isinstance(item, NodeT) else item
+                if isinstance(data, ServiceT):
+                    data._crash(reason)
+        return None
+
+    def _crash(self, reason: BaseException) -> None:
+        """Mark this service and its children crashed (no logging)."""
+        if self._crashed.is_set() and self._crash_reason is not None:
+            return
+        if self._crash_reason is None:
+            self._crash_reason = reason
+        self._crashed.set()
+        self._wake_halt_waiters()
+        for child in self._children:
+            child._crash(reason)
+
+    async def stop(self) -> None:
+        """Stop the service: hooks, children, tasks, contexts (module docs).
+
+        Idempotent.  Bounded: waits for the shutdown flag and for cancelled
+        tasks at most :attr:`shutdown_timeout` each, logging what is stuck.
+
+        Raises:
+            Exception: the first error raised by ``on_stop``, a context exit
+                or ``on_shutdown``, once the whole stop has run.
+        """
+        if self._stopped.is_set():
+            if self._stop_task is not None:
+                await self._wait_for_running_stop()
+            return
+        self._stop_task = asyncio.current_task()
+        try:
+            await self._stop_steps()
+        finally:
+            self._stop_task = None
+            if self._stop_waiters:
+                waiters, self._stop_waiters = self._stop_waiters, []
+                for fut in waiters:
+                    _set_result_unless_done(fut)
+
+    async def _wait_for_running_stop(self) -> None:
+        if asyncio.current_task() is self._stop_task:
+            return  # stop() re-entered from inside itself: a dependency cycle
+        owner = _task_owner.get()
+        if owner is not None and self._is_self_or_ancestor_of(owner):
+            return  # the running stop is waiting for this very task
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._stop_waiters.append(fut)
+        await fut
+
+    def _is_self_or_ancestor_of(self, service: ServiceT) -> bool:
+        return any(node.data is self for node in service.beacon.walk())
+
+    async def _stop_steps(self) -> None:
+        self._log_mundane("Stopping...")
+        self._stopped_set()
+        error: Exception | None = None
+        try:
+            await self.on_stop()
+        except Exception as exc:
+            error = self._stop_error(error, exc, "on_stop")
+        await self._stop_children()
+        if self.wait_for_shutdown:
+            await self._wait_for_shutdown_flag()
+        await self._stop_futures()
+        try:
+            await self._stop_exit_stacks()
+        except Exception as exc:
+            error = self._stop_error(error, exc, "exiting contexts")
+        try:
+            await self.on_shutdown()
+        except Exception as exc:
+            error = self._stop_error(error, exc, "on_shutdown")
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.log.debug("-Stopped!")
+        if error is not None:
+            raise error
+
+    def _stop_error(
+        self, first: Exception | None, exc: Exception, where: str
+    ) -> Exception:
+        if first is None:
+            return exc
+        self.log.error(
+            "Error in %s while stopping (after an earlier error): %r",
+            where,
+            exc,
+            exc_info=exc,
+        )
+        return first
+
+    def _stopped_set(self) -> None:
+        self._stopped.set()
+        self._wake_halt_waiters()
+
+    async def _stop_children(self) -> None:
+        if self._children:
+            for child in reversed(list(self._children)):
+                try:
+                    await child.stop()
+                except Exception as exc:
+                    self.log.error(
+                        "Error while stopping child %r: %r", child, exc, exc_info=exc
+                    )
+
+    async def _wait_for_shutdown_flag(self) -> None:
+        if self._shutdown.is_set():
+            return
+        self.log.debug("Waiting for shutdown")
+        try:
+            await asyncio.wait_for(self._shutdown.wait(), self.shutdown_timeout)
+        except TimeoutError:
+            self.log.error(
+                "set_shutdown() was not called within shutdown_timeout=%r s: "
+                "stopping anyway (raise shutdown_timeout if it needs longer)",
+                self.shutdown_timeout,
+            )
+
+    async def _stop_futures(self) -> None:
+        futures = self._futures
+        if not futures:
+            return
+        current = asyncio.current_task()
+        if len(futures) == 1 and current in futures:
+            return
+        # One loop iteration first: tasks woken by the stop may end cleanly.
+        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        timeout = self.shutdown_timeout
+        deadline = loop.time() + timeout
+        while True:
+            # Every pass sees only tasks not cancelled yet: a pass ends when
+            # all of its tasks are done (or on the deadline).
+            pending = [f for f in self._futures if f is not current and not f.done()]
+            if not pending:
+                return
+            for fut in pending:
+                fut.cancel()
+            remaining = deadline - loop.time()
+            if remaining > 0:
+                _, still = await asyncio.wait(pending, timeout=remaining)
+                if not still:
+                    continue  # all done; look again for tasks added meanwhile
+            else:
+                still = {f for f in pending if not f.done()}
+            self._report_stuck(still, timeout)
+            return
+
+    def _report_stuck(
+        self, tasks: Iterable[asyncio.Future[Any]], timeout: float
+    ) -> None:
+        for fut in tasks:
+            name = fut.get_name() if isinstance(fut, asyncio.Task) else repr(fut)
+            try:
+                where = format_task_stack(fut) if isinstance(fut, asyncio.Task) else ""
+            except Exception:  # pragma: no cover - stack unavailable
+                where = repr(fut)
+            self.log.error(
+                "Task %s still runs %r s after it was cancelled "
+                "(shutdown_timeout); stop() goes on without it.  It waits at:\n%s",
+                name,
+                timeout,
+                where,
+            )
+
+    async def _stop_exit_stacks(self) -> None:
+        try:
+            self.exit_stack.__exit__(None, None, None)
+        finally:
+            await self.async_exit_stack.__aexit__(None, None, None)
+
+    async def restart(self) -> None:
+        """Stop, reset, run ``on_restart`` and start again.
+
+        ``on_first_start`` and ``on_init_dependencies`` do not run again.
+        """
+        await self.stop()
+        self.service_reset()
+        await self.on_restart()
+        await self.start()
+
+    def service_reset(self) -> None:
+        """Make the service startable again (and its children).
+
+        Increments :attr:`restart_count`, clears the started, stopped,
+        shutdown and crashed flags (new events, so the next start may run
+        under another loop) and the crash reason.
+        """
+        if self._resetting:
+            return
+        self._resetting = True
+        try:
+            self.restart_count += 1
+            self._started = self._new_started_event()
+            self._stopped = self._new_stopped_event()
+            self._shutdown = self._new_shutdown_event()
+            self._crashed = self._new_crashed_event()
+            self._crash_reason = None
+            for child in self._children:
+                child.service_reset()
+        finally:
+            self._resetting = False
+
+    def set_shutdown(self) -> None:
+        """Set the shutdown flag a ``wait_for_shutdown`` service's stop waits for."""
+        self._shutdown.set()
+
+    async def transition_with(
+        self, flag: str, fut: Awaitable[T], *args: Any, **kwargs: Any
+    ) -> T:
+        """Await ``fut`` with the diag ``flag`` set (extra arguments ignored)."""
+        self.diag.set_flag(flag)
+        try:
+            return await fut
+        finally:
+            self.diag.unset_flag(flag)
+
+    # -- properties --------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        """True once ``start()`` was called (until :meth:`service_reset`)."""
+        return self._started.is_set()
+
+    @property
+    def crashed(self) -> bool:
+        """True if the service crashed (until :meth:`service_reset`)."""
+        return self._crashed.is_set()
+
+    @property
+    def should_stop(self) -> bool:
+        """True if the service is stopping or stopped, or crashed."""
+        return self._stopped.is_set() or self._crashed.is_set()
+
+    def _halted(self) -> bool:
+        # should_stop as a method: type checkers narrow properties across
+        # awaits, which would make the later checks look unreachable.
+        return self._stopped.is_set() or self._crashed.is_set()
+
+    @property
+    def state(self) -> str:
+        """``"crashed"``, ``"init"``, ``"running"``, ``"stopping"`` or ``"shutdown"``.
+
+        A stopped service reports "stopping" unless ``set_shutdown()`` was
+        called, as in the original.
+        """
+        if self._crashed.is_set():
+            return "crashed"
+        if not self._started.is_set():
+            return "init"
+        if not self._stopped.is_set():
+            return "running"
+        if not self._shutdown.is_set():
+            return "stopping"
+        return "shutdown"
+
+    @property
+    def label(self) -> str:
+        """Label used in graphs: :meth:`_repr_name`."""
+        return self._repr_name()
+
+    @property
+    def shortlabel(self) -> str:
+        """Label used in logs: :attr:`label`."""
+        return self.label
+
+    @property
+    def beacon(self) -> NodeT[Any]:
+        """The node of this service in the service tree."""
+        return self._beacon
+
+    @beacon.setter
+    def beacon(self, beacon: NodeT[Any]) -> None:
+        self._beacon = beacon
+
+    @property
+    def crash_reason(self) -> BaseException | None:
+        """The exception that crashed the service, or None."""
+        return self._crash_reason
+
+    @crash_reason.setter
+    def crash_reason(self, reason: BaseException | None) -> None:
+        self._crash_reason = reason
+
+
+def _label(service: Any) -> str:
+    return str(getattr(service, "label", None) or type(service).__name__)
+
+
+#: Module-level alias of :meth:`Service.task`.
+task = Service.task
+#: Module-level alias of :meth:`Service.timer`.
+timer = Service.timer
+#: Module-level alias of :meth:`Service.crontab`.
+crontab = Service.crontab
+
+
+class _AwaitableService(Service):
+    """The service made by :meth:`Service.from_awaitable`."""
+
+    mundane_level = "debug"
+
+    def __init__(self, coro: Awaitable[Any], *, name: str | None = None) -> None:
+        self.coro = coro
+        self.name = name
+        self._fut: asyncio.Future[Any] | None = None
+        super().__init__()
+
+    async def on_start(self) -> None:
+        coro = self.coro
+        loop = self.loop
+        if inspect.iscoroutine(coro):
+            self._fut = fut = loop.create_task(coro)
+        else:
+            self._fut = fut = asyncio.ensure_future(coro, loop=loop)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if not self.should_stop:
+                raise
+
+    async def on_stop(self) -> None:
+        fut, self._fut = self._fut, None
+        if fut is None:
+            # on_start never ran: close the coroutine so it does not warn
+            # "never awaited" (a no-op if an earlier run consumed it).
+            _close_coroutines([self.coro])
+            return
+        if not fut.done():
+            fut.cancel()
+            await asyncio.wait([fut], timeout=self.shutdown_timeout)
+            if not fut.done():
+                self._report_stuck([fut], self.shutdown_timeout)
+        elif not fut.cancelled():
+            fut.result()
+
+    def _repr_name(self) -> str:
+        return self.name or str(self.coro)

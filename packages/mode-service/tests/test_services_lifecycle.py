@@ -1,0 +1,680 @@
+"""Service lifecycle: start/stop order, flags, state, restart, reset, loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from mode.exceptions import AlreadyStartedError
+from mode.services import Diag, Service, ServiceBase, ServiceCallbacks
+from mode.types import ServiceT
+
+
+class Recorder(Service):
+    """Records every hook call in a shared list."""
+
+    def __init__(self, name: str, calls: list[str], **kwargs: Any) -> None:
+        self.name = name
+        self.calls = calls
+        super().__init__(**kwargs)
+
+    def _repr_name(self) -> str:
+        return self.name
+
+    async def on_first_start(self) -> None:
+        self.calls.append(f"{self.name}.first_start")
+
+    async def on_start(self) -> None:
+        self.calls.append(f"{self.name}.on_start")
+
+    async def on_started(self) -> None:
+        self.calls.append(f"{self.name}.on_started")
+
+    async def on_stop(self) -> None:
+        self.calls.append(f"{self.name}.on_stop")
+
+    async def on_shutdown(self) -> None:
+        self.calls.append(f"{self.name}.on_shutdown")
+
+    async def on_restart(self) -> None:
+        self.calls.append(f"{self.name}.on_restart")
+
+
+async def test_start_order_matches_the_original() -> None:
+    calls: list[str] = []
+
+    class Parent(Recorder):
+        def on_init_dependencies(self) -> Iterable[ServiceT]:
+            return [Recorder("dep1", calls), Recorder("dep2", calls)]
+
+        @Service.task
+        async def _task(self) -> None:
+            calls.append("task runs")
+
+    parent = Parent("parent", calls)
+    parent.add_dependency(Recorder("childA", calls))
+    await parent.start()
+    assert calls == [
+        "parent.first_start",
+        "parent.on_start",
+        "childA.first_start",
+        "childA.on_start",
+        "childA.on_started",
+        "dep1.first_start",
+        "dep1.on_start",
+        "dep1.on_started",
+        "dep2.first_start",
+        "dep2.on_start",
+        "dep2.on_started",
+        "parent.on_started",
+    ]
+    await asyncio.sleep(0)
+    assert calls[-1] == "task runs"
+    calls.clear()
+    await parent.stop()
+    assert calls == [
+        "parent.on_stop",
+        "dep2.on_stop",
+        "dep2.on_shutdown",
+        "dep1.on_stop",
+        "dep1.on_shutdown",
+        "childA.on_stop",
+        "childA.on_shutdown",
+        "parent.on_shutdown",
+    ]
+
+
+async def test_started_flag_is_set_before_the_hooks_run() -> None:
+    seen: list[bool] = []
+
+    class S(Service):
+        async def on_first_start(self) -> None:
+            seen.append(self.started)
+
+    await S().start()
+    assert seen == [True]
+
+
+async def test_flags_and_states() -> None:
+    s = Service()
+    assert (s.state, s.started, s.should_stop) == ("init", False, False)
+    assert not s.crashed
+    await s.start()
+    assert (s.state, s.started, s.should_stop) == ("running", True, False)
+    await s.stop()
+    # As in the original, stop() does not set the shutdown flag.
+    assert (s.state, s.should_stop) == ("stopping", True)
+    s.set_shutdown()
+    assert s.state == "shutdown"
+
+
+async def test_double_start_raises_a_clear_error() -> None:
+    s = Service()
+    await s.start()
+    with pytest.raises(AlreadyStartedError, match="maybe_start"):
+        await s.start()
+    assert isinstance(AlreadyStartedError(), RuntimeError)
+    assert await s.maybe_start() is False
+    await s.stop()
+
+
+async def test_maybe_start_starts_once() -> None:
+    s = Service()
+    assert await s.maybe_start() is True
+    assert await s.maybe_start() is False
+    await s.stop()
+
+
+@pytest.mark.parametrize("hook", ["on_first_start", "on_start"])
+async def test_start_bails_out_when_stopped_during_start(hook: str) -> None:
+    calls: list[str] = []
+
+    class S(Recorder):
+        pass
+
+    async def stopping_hook(self: S) -> None:
+        calls.append(hook)
+        self._stopped_set()
+
+    setattr(S, hook, stopping_hook)
+    child = Recorder("child", calls)
+    s = S("s", calls)
+    s.add_dependency(child)
+    await s.start()
+    expected = [hook] if hook == "on_first_start" else ["s.first_start", hook]
+    assert calls == expected
+    assert not child.started
+
+
+async def test_start_bails_out_after_the_stacks_when_crashed() -> None:
+    calls: list[str] = []
+    s = Recorder("s", calls)
+    s.restart_count = 1  # not a first start: straight to the exit stacks
+    s._crash(ValueError("crashed before start"))
+    await s.start()
+    assert calls == []
+    assert s.started
+    assert s.crashed
+
+
+async def test_start_stops_starting_children_when_should_stop() -> None:
+    calls: list[str] = []
+
+    class Stopper(Recorder):
+        async def on_started(self) -> None:
+            await super().on_started()
+            parent._stopped_set()
+
+    parent = Recorder("parent", calls)
+    parent.add_dependency(Stopper("a", calls))
+    parent.add_dependency(Recorder("b", calls))
+    await parent.start()
+    assert "b.on_start" not in calls
+    assert "parent.on_started" not in calls
+
+
+async def test_startup_exception_unwinds_stacks_and_propagates() -> None:
+    exited: list[str] = []
+
+    class Ctx:
+        def __enter__(self) -> Ctx:
+            return self
+
+        def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+            exited.append(f"sync:{exc_type.__name__ if exc_type else None}")
+
+    class S(Service):
+        async def on_first_start(self) -> None:
+            self.add_context(Ctx())
+
+        async def on_start(self) -> None:
+            raise KeyError("boom")
+
+    s = S()
+    with pytest.raises(KeyError, match="boom"):
+        await s.start()
+    assert exited == ["sync:KeyError"]
+    assert not s.crashed  # a startup error is not a crash
+    await s.stop()
+
+
+async def test_async_with_resets_the_service() -> None:
+    s = Service()
+    async with s as entered:
+        assert entered is s
+        assert s.state == "running"
+    assert s.state == "init"
+    assert s.restart_count == 1
+    async with s:
+        pass
+    assert s.restart_count == 2
+
+
+async def test_async_with_does_not_suppress_exceptions() -> None:
+    s = Service()
+    with pytest.raises(ZeroDivisionError):
+        async with s:
+            raise ZeroDivisionError
+    assert s.state == "init"
+
+
+async def test_async_with_failed_start_stops_what_started() -> None:
+    calls: list[str] = []
+    ran = asyncio.Event()
+
+    class Failing(Recorder):
+        @Service.task
+        async def _bg(self) -> None:
+            ran.set()
+            await asyncio.Event().wait()
+
+        async def on_started(self) -> None:
+            raise RuntimeError("cannot")
+
+    s = Failing("s", calls)
+    child = s.add_dependency(Recorder("child", calls))
+    with pytest.raises(RuntimeError, match="cannot"):
+        async with s:
+            pass  # pragma: no cover - never entered
+    assert "child.on_stop" in calls
+    assert "s.on_shutdown" in calls
+    assert not s._futures
+    assert s.state == "init"
+    assert child.state == "init"
+
+
+async def test_async_with_failed_start_logs_a_different_stop_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class S(Service):
+        async def on_start(self) -> None:
+            raise RuntimeError("start")
+
+        async def on_stop(self) -> None:
+            raise ValueError("stop")
+
+    with pytest.raises(RuntimeError, match="start"):
+        async with S():
+            pass  # pragma: no cover - never entered
+    assert "Error while stopping after a failed start" in caplog.text
+
+
+async def test_async_with_on_a_running_service_leaves_it_running() -> None:
+    s = Service()
+    await s.start()
+    with pytest.raises(AlreadyStartedError):
+        async with s:
+            pass  # pragma: no cover - never entered
+    assert s.state == "running"
+    await s.stop()
+
+
+async def test_restart_skips_first_start_and_init_dependencies() -> None:
+    calls: list[str] = []
+    made: list[int] = []
+
+    class S(Recorder):
+        def on_init_dependencies(self) -> Iterable[ServiceT]:
+            made.append(1)
+            return [Recorder("dep", calls)]
+
+    s = S("s", calls)
+    await s.start()
+    calls.clear()
+    await s.restart()
+    assert calls == [
+        "s.on_stop",
+        "dep.on_stop",
+        "dep.on_shutdown",
+        "s.on_shutdown",
+        "s.on_restart",
+        "s.on_start",
+        "dep.on_start",
+        "dep.on_started",
+        "s.on_started",
+    ]
+    assert made == [1]
+    assert s.restart_count == 1
+    await s.stop()
+
+
+async def test_service_reset_clears_flags_recursively() -> None:
+    parent = Service()
+    child = parent.add_dependency(Service())
+    await parent.start()
+    await parent.crash(ValueError("x"))
+    await parent.stop()
+    parent.service_reset()
+    for s in (parent, child):
+        assert s.state == "init"
+        assert s.crash_reason is None
+        assert s.restart_count == 1
+
+
+def test_service_is_created_without_a_loop() -> None:
+    # Constructing, at module level or in a thread, touches no loop.
+    s = Service()
+    made: list[Service] = []
+    t = threading.Thread(target=lambda: made.append(Service()))
+    t.start()
+    t.join()
+    with pytest.raises(RuntimeError, match="no event loop"):
+        s.loop  # noqa: B018
+    for svc in (s, made[0]):
+
+        async def run(svc: Service = svc) -> None:
+            async with svc:
+                assert svc.loop is asyncio.get_running_loop()
+
+        asyncio.run(run())
+
+
+def test_restart_under_a_new_event_loop() -> None:
+    class S(Service):
+        ticks = 0
+
+        @Service.task
+        async def _wait_for_stop(self) -> None:
+            await self._stopped.wait()  # binds the event to the running loop
+
+        @Service.timer(60.0, exec_first=True)
+        async def _tick(self) -> None:
+            self.ticks += 1
+
+    s = S()
+
+    async def main() -> None:
+        async with s:
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+    asyncio.run(main())
+    asyncio.run(main())  # a second, new loop: the events bind to it
+    assert s.restart_count == 2
+    assert s.ticks == 2
+
+
+async def test_explicit_loop_is_used_and_can_be_set() -> None:
+    loop = asyncio.get_running_loop()
+    s = Service(loop=loop)
+    assert s.loop is loop
+    other = asyncio.new_event_loop()
+    try:
+        s.loop = other
+        assert s.loop is other
+    finally:
+        other.close()
+    s.loop = None
+    assert s.loop is loop
+
+
+async def test_post_init_runs_fully_initialised() -> None:
+    seen: list[Any] = []
+
+    class S(Service):
+        def on_init(self) -> None:
+            seen.append("on_init")
+
+        def __post_init__(self) -> None:
+            # Upstream bug: self.log did not exist yet here.
+            self.log.info("post init")
+            seen.append((self.beacon.data is self, self.state))
+
+    S()
+    assert seen == ["on_init", (True, "init")]
+
+
+async def test_repr_label_and_shortlabel() -> None:
+    class Named(Service):
+        def _repr_info(self) -> str:
+            return "extra"
+
+    assert repr(Service()) == "<Service: init>"
+    assert repr(Named()) == "<Named: init extra>"
+    s = Named()
+    assert s.label == "Named" == s.shortlabel
+
+
+async def test_beacon_tree_and_log_prefix(caplog: pytest.LogCaptureFixture) -> None:
+    root = Service()
+    child = root.add_dependency(Service())
+    grandchild = child.add_dependency(Service())
+    assert grandchild.beacon.parent is child.beacon
+    assert child.beacon.parent is root.beacon
+    new_beacon = Service().beacon
+    root.beacon = new_beacon
+    assert root.beacon is new_beacon
+    caplog.set_level(logging.INFO, logger="mode.services")
+    grandchild.log.info("hello %s", "world")
+    assert "[^--Service]: hello world" in caplog.messages
+
+
+async def test_explicit_beacon_places_the_service_below_it() -> None:
+    parent = Service()
+    s = Service(beacon=parent.beacon)
+    assert s.beacon.parent is parent.beacon
+    assert s.beacon.depth == 2
+
+
+async def test_mundane_logs_cost_nothing_when_disabled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class S(Service):
+        formatted = 0
+
+        def _format_log(self, *args: Any, **kwargs: Any) -> str:
+            S.formatted += 1
+            return super()._format_log(*args, **kwargs)
+
+    caplog.set_level(logging.WARNING, logger=__name__)
+    s = S()
+    await s.start()
+    await s.stop()
+    assert S.formatted == 0
+    caplog.set_level(logging.DEBUG, logger=__name__)
+    s.service_reset()
+    await s.start()
+    await s.stop()
+    assert {"[^S]: Starting...", "[^S]: Stopping...", "[^S]: Started."} <= set(
+        caplog.messages
+    )
+
+
+async def test_mundane_level(caplog: pytest.LogCaptureFixture) -> None:
+    class Quiet(Service):
+        mundane_level = "debug"
+
+    caplog.set_level(logging.DEBUG, logger=__name__)
+    async with Quiet():
+        pass
+    levels = {r.getMessage(): r.levelno for r in caplog.records}
+    assert levels["[^Quiet]: Starting..."] == logging.DEBUG
+
+    class Bad(Service):
+        mundane_level = "loud"
+
+    with pytest.raises(ValueError, match="unknown log level"):
+        Bad()
+
+
+def test_each_subclass_gets_a_logger_for_its_module() -> None:
+    explicit = logging.getLogger("explicit.logger")
+
+    class A(Service):
+        pass
+
+    class B(Service):
+        logger = explicit
+
+    class C(B):
+        pass
+
+    class D(A):
+        pass
+
+    assert Service.logger.name == "mode.services"
+    assert A.logger.name == __name__
+    assert D.logger.name == __name__
+    assert B.logger is explicit
+    assert C.logger is explicit
+    assert A.abstract is False
+    assert Service.abstract is False
+
+
+def test_servicebase_is_the_shared_base() -> None:
+    assert issubclass(Service, ServiceBase)
+    assert issubclass(Service, ServiceCallbacks)
+    assert isinstance(Service(), ServiceT)
+
+
+async def test_callbacks_are_no_ops() -> None:
+    cb = ServiceCallbacks()
+    for hook in (
+        cb.on_first_start,
+        cb.on_start,
+        cb.on_started,
+        cb.on_stop,
+        cb.on_shutdown,
+        cb.on_restart,
+    ):
+        await hook()
+
+
+def test_diag_flags() -> None:
+    s = Service()
+    assert isinstance(s.diag, Diag)
+    assert s.diag.service is s
+    s.diag.set_flag("X")
+    assert s.diag.flags == {"X"}
+    assert s.diag.last_transition["X"] > 0
+    s.diag.unset_flag("X")
+    s.diag.unset_flag("never-set")
+    assert s.diag.flags == set()
+
+
+async def test_transitions_to_and_transition_with() -> None:
+    class S(Service):
+        @Service.transitions_to("COMMITTING")
+        async def commit(self, value: int) -> int:
+            assert "COMMITTING" in self.diag.flags
+            return value * 2
+
+    s = S()
+    assert await s.commit(21) == 42
+    assert s.diag.flags == set()
+
+    async def work() -> str:
+        assert "FLAG" in s.diag.flags
+        return "done"
+
+    assert await s.transition_with("FLAG", work(), "ignored", x=1) == "done"
+    assert s.diag.flags == set()
+
+
+async def test_from_awaitable_without_a_worker() -> None:
+    # The original changelog's Worker-less from_awaitable example.
+    ran: list[str] = []
+
+    async def main() -> str:
+        ran.append("main")
+        return "ok"
+
+    async with Service.from_awaitable(main(), name="main") as service:
+        assert ran == ["main"]  # start() waited for the coroutine
+        assert service.label == "main"
+    assert service.state == "init"
+
+
+async def test_from_awaitable_start_raises_the_coroutine_error() -> None:
+    async def fails() -> None:
+        raise LookupError("nope")
+
+    s = Service.from_awaitable(fails())
+    with pytest.raises(LookupError):
+        await s.start()
+    # As in the original, stop() re-raises the coroutine's exception.
+    with pytest.raises(LookupError):
+        await s.stop()
+
+
+async def test_from_awaitable_stop_cancels_the_running_coroutine() -> None:
+    entered = asyncio.Event()
+    cancelled: list[bool] = []
+
+    async def forever() -> None:
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    s = Service.from_awaitable(forever(), ignored_kwarg=1)
+    starter = asyncio.create_task(s.start())
+    await entered.wait()
+    await s.stop()
+    await starter  # the cancellation is swallowed because the service stops
+    assert cancelled == [True]
+    assert "forever" in repr(s)
+
+
+async def test_from_awaitable_accepts_a_future_and_cancelled_result() -> None:
+    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    fut.set_result(3)
+    s = Service.from_awaitable(fut)
+    async with s:
+        pass
+    fut2: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    fut2.cancel()
+    s2 = Service.from_awaitable(fut2)
+    with pytest.raises(asyncio.CancelledError):
+        await s2.start()
+    await s2.stop()
+
+
+async def test_from_awaitable_never_started_closes_the_coroutine() -> None:
+    async def never() -> None:  # pragma: no cover - never runs
+        pass
+
+    s = Service.from_awaitable(never())
+    await s.stop()  # no "coroutine was never awaited" warning (warnings=error)
+
+
+async def test_from_awaitable_reports_a_coroutine_that_ignores_cancel(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await release.wait()
+
+    s = Service.from_awaitable(stubborn())
+    s.shutdown_timeout = 0.01
+    starter = asyncio.create_task(s.start())
+    await entered.wait()
+    await s.stop()
+    assert "still runs" in caplog.text
+    release.set()
+    await starter
+
+
+async def test_from_awaitable_failed_start_in_async_with_logs_no_duplicate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def fails() -> None:
+        raise LookupError("once")
+
+    with pytest.raises(LookupError):
+        async with Service.from_awaitable(fails()):
+            pass  # pragma: no cover - never entered
+    # stop() re-raised the same exception: it is not logged a second time.
+    assert "Error while stopping after a failed start" not in caplog.text
+
+
+async def test_from_awaitable_stopped_before_on_start_closes_the_coroutine() -> None:
+    async def never() -> None:  # pragma: no cover - never runs
+        pass
+
+    s = Service.from_awaitable(never())
+    s._crash(ValueError("crashed"))  # start bails out before on_start
+    await s.start()
+    await s.stop()  # no "never awaited" warning
+
+
+def test_sleep_in_another_thread_is_woken_by_stop() -> None:
+    # The ServiceThread case: a sleeper on a loop in another thread is woken
+    # thread-safely by a stop on this thread's loop.
+    s = Service()
+    ready = threading.Event()
+    woke: list[bool] = []
+
+    def thread_main() -> None:
+        async def sleeper() -> None:
+            task = asyncio.ensure_future(s.sleep(3600))
+            await asyncio.sleep(0)
+            ready.set()
+            await task
+            woke.append(True)
+
+        asyncio.run(sleeper())
+
+    t = threading.Thread(target=thread_main)
+    t.start()
+    assert ready.wait(10)
+
+    async def stop() -> None:
+        await s.stop()
+
+    asyncio.run(stop())
+    t.join(10)
+    assert woke == [True]
