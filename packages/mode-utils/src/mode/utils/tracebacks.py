@@ -1,0 +1,340 @@
+"""Stack traces of suspended coroutines, async generators and asyncio tasks.
+
+A suspended coroutine has exactly one frame of its own; the frames of what it
+is waiting for hang off ``cr_await`` (coroutines) or ``ag_await`` (async
+generators).  :class:`Traceback` follows that chain and builds a linked list
+shaped like a real traceback (``tb_frame``, ``tb_lineno``, ``tb_lasti``,
+``tb_next``), so it can be rendered by this module's ``print_*``/``format_*``
+helpers or handed to :func:`traceback.print_tb`.
+
+Decisions (differences from the original mode):
+
+* A coroutine or async generator that has **finished** no longer has a
+  frame.  Instead of raising, the chain ends in a marker node, and the
+  ``print_*``/``format_*`` helpers print a single ``  (finished)`` line after
+  the header.
+* The ``@asyncio.coroutine`` generator path (``gi_yieldfrom``) is gone: it was
+  removed from Python 3.11.  A chain stops at the first awaited object that is
+  neither a coroutine nor an async generator (a Future, a generator-based
+  awaitable such as the one inside ``asyncio.sleep(0)``, ...): the last frame
+  shown is the one doing the ``await``.
+* ``limit`` is the maximum number of frames in the chain; when more frames
+  exist they are replaced by one ``[rest of traceback truncated]`` node.
+* ``file`` defaults to the ``sys.stderr`` of the moment of the call (not the
+  one captured at import time), so redirections are honoured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from collections.abc import AsyncGenerator, Coroutine, Iterator
+from traceback import StackSummary
+from types import FrameType
+from typing import IO, Any, Final, cast
+
+__all__ = [
+    "DEFAULT_MAX_FRAMES",
+    "Traceback",
+    "format_agen_stack",
+    "format_coro_stack",
+    "format_task_stack",
+    "print_agen_stack",
+    "print_coro_stack",
+    "print_task_stack",
+]
+
+#: Default maximum number of frames followed in one chain.
+DEFAULT_MAX_FRAMES: Final[int] = sys.getrecursionlimit() // 8
+
+#: What the ``coro`` argument may be: a coroutine or an async generator.
+_CoroLike = Coroutine[Any, Any, Any] | AsyncGenerator[Any, Any]
+
+_TRUNCATED_NAME: Final = "[rest of traceback truncated]"
+_FINISHED_LINE: Final = "  (finished)\n"
+
+
+class _FakeCode:
+    """Stand-in for a code object: only what :mod:`traceback` reads."""
+
+    __slots__ = ("co_filename", "co_name")
+
+    def __init__(self, filename: str, name: str) -> None:
+        self.co_filename = filename
+        self.co_name = name
+
+
+class _FakeFrame:
+    """Stand-in for a frame object: only what :mod:`traceback` reads."""
+
+    __slots__ = ("f_back", "f_code", "f_globals", "f_lasti", "f_lineno", "f_locals")
+
+    def __init__(self, filename: str, name: str) -> None:
+        self.f_code = _FakeCode(filename, name)
+        self.f_globals: dict[str, Any] = {}
+        self.f_locals: dict[str, Any] = {}
+        self.f_lineno = -1
+        self.f_lasti = -1
+        self.f_back: FrameType | None = None
+
+
+class Traceback:
+    """A traceback-like linked list of the frames of a suspended coroutine.
+
+    Build one with :meth:`from_task`, :meth:`from_coroutine` or
+    :meth:`from_agen`; the first node is the outermost frame (the task's own
+    coroutine) and ``tb_next`` leads towards the innermost awaited one, like
+    a real traceback.  ``Traceback(frame)`` wraps one real frame; ``lineno``
+    and ``lasti`` default to the frame's current position.
+    """
+
+    __slots__ = ("tb_frame", "tb_lasti", "tb_lineno", "tb_next")
+
+    tb_frame: FrameType | _FakeFrame
+    tb_lineno: int
+    tb_lasti: int
+    tb_next: Traceback | None
+
+    def __init__(
+        self,
+        frame: FrameType,
+        lineno: int | None = None,
+        lasti: int | None = None,
+    ) -> None:
+        self.tb_frame = frame
+        self.tb_lineno = frame.f_lineno if lineno is None else lineno
+        self.tb_lasti = frame.f_lasti if lasti is None else lasti
+        self.tb_next = None
+
+    @classmethod
+    def from_task(
+        cls, task: asyncio.Task[Any], *, limit: int | None = DEFAULT_MAX_FRAMES
+    ) -> Traceback:
+        """Return the await chain of ``task`` (via :meth:`asyncio.Task.get_coro`).
+
+        A finished task gives the "finished" marker node.  Raises TypeError
+        if ``task`` is not an asyncio task.
+        """
+        get_coro = getattr(task, "get_coro", None)
+        if not isinstance(task, asyncio.Future) or get_coro is None:
+            raise TypeError(
+                f"from_task() expects an asyncio.Task, got {type(task).__name__}"
+            )
+        coro = get_coro()
+        if coro is None:  # eager task that already completed (3.12+)
+            return _Finished(repr(task))
+        return cls.from_coroutine(coro, limit=limit)
+
+    @classmethod
+    def from_agen(
+        cls,
+        agen: AsyncGenerator[Any, Any],
+        *,
+        limit: int | None = DEFAULT_MAX_FRAMES,
+    ) -> Traceback:
+        """Return the await chain of the async generator ``agen``.
+
+        Raises TypeError if ``agen`` is not an async generator.
+        """
+        if not hasattr(agen, "ag_frame"):
+            raise TypeError(
+                f"from_agen() expects an async generator, got {type(agen).__name__}"
+            )
+        return cls.from_coroutine(agen, limit=limit)
+
+    @classmethod
+    def from_coroutine(
+        cls,
+        coro: _CoroLike,
+        *,
+        depth: int = 0,
+        limit: int | None = DEFAULT_MAX_FRAMES,
+    ) -> Traceback:
+        """Return the await chain starting at ``coro``.
+
+        Follows ``cr_await`` (coroutines) and ``ag_await`` (async generators)
+        for at most ``limit - depth`` frames (``limit=None``: no limit); if
+        the chain goes on, a ``[rest of traceback truncated]`` node ends it.
+        ``depth`` counts frames the caller has already used.  A coroutine
+        awaiting ``agen.asend()`` (``async for``) ends in a node named after
+        that object, as the generator is not reachable from it.  A finished
+        coroutine gives a "finished" marker node instead of raising.
+
+        Raises TypeError if ``coro`` is neither a coroutine nor an async
+        generator, and ValueError if ``limit`` is below 1 or ``depth`` is
+        negative.
+        """
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be None or at least 1, got {limit!r}")
+        if depth < 0:
+            raise ValueError(f"depth must be 0 or more, got {depth!r}")
+        if _frame_and_next(coro) is None:
+            raise TypeError(
+                "from_coroutine() expects a coroutine or an async generator, "
+                f"got {type(coro).__name__}"
+            )
+        head: Traceback | None = None
+        tail: Traceback | None = None
+        obj: object = coro
+        count = depth
+        while True:
+            node: Traceback
+            stop = True
+            unwrapped = _frame_and_next(obj)
+            if limit is not None and count >= limit:
+                node = _Truncated()
+            elif unwrapped is None:
+                # async_generator_asend / _athrow: the generator is not
+                # reachable from it (the first object was checked above).
+                node = _Truncated(filename=type(obj).__name__)
+            elif (frame := unwrapped[0]) is None:
+                node = _Finished(repr(obj))
+            else:
+                awaited = unwrapped[1]
+                node = cls(frame)
+                count += 1
+                if awaited is not None and (
+                    _frame_and_next(awaited) is not None
+                    or type(awaited).__name__ in _AGEN_STEPS
+                ):
+                    obj = awaited
+                    stop = False
+            if tail is None:
+                head = node
+            else:
+                tail.tb_next = node
+            tail = node
+            if stop:
+                assert head is not None
+                return head
+
+
+#: Objects awaited by ``async for``/``agen.athrow()``; they hide the generator.
+_AGEN_STEPS: Final = frozenset({"async_generator_asend", "async_generator_athrow"})
+
+
+class _Truncated(Traceback):
+    """Node that ends a chain which was cut (limit reached, frames hidden)."""
+
+    __slots__ = ()
+
+    def __init__(self, filename: str = "...", name: str = _TRUNCATED_NAME) -> None:
+        self.tb_frame = _FakeFrame(filename, name)
+        self.tb_lineno = -1
+        self.tb_lasti = -1
+        self.tb_next = None
+
+
+class _Finished(_Truncated):
+    """Node standing for a coroutine/generator that has finished running."""
+
+    __slots__ = ()
+
+    def __init__(self, what: str) -> None:
+        super().__init__(filename=what, name="(finished)")
+
+
+def _frame_and_next(obj: object) -> tuple[FrameType | None, object] | None:
+    """``(frame, awaited)`` of a coroutine or async generator, else None."""
+    try:
+        return obj.cr_frame, obj.cr_await  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    try:
+        return obj.ag_frame, obj.ag_await  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+
+
+def _walk(tb: Traceback | None) -> Iterator[tuple[FrameType, int]]:
+    while tb is not None:
+        yield cast(FrameType, tb.tb_frame), tb.tb_lineno
+        tb = tb.tb_next
+
+
+def _print(
+    what: object, tb: Traceback, file: IO[str] | None, capture_locals: bool
+) -> None:
+    out = sys.stderr if file is None else file
+    print(f"Stack for {what!r} (most recent call last):", file=out)
+    if isinstance(tb, _Finished):
+        out.write(_FINISHED_LINE)
+        return
+    summary = StackSummary.extract(_walk(tb), capture_locals=capture_locals)
+    out.writelines(summary.format())
+
+
+def print_task_stack(
+    task: asyncio.Task[Any],
+    *,
+    file: IO[str] | None = None,
+    limit: int | None = DEFAULT_MAX_FRAMES,
+    capture_locals: bool = False,
+) -> None:
+    """Print the await chain of ``task`` to ``file`` (default: ``sys.stderr``).
+
+    Prints ``Stack for <task repr> (most recent call last):`` followed by
+    the frames in :func:`traceback.print_list` format (with each frame's
+    local variables when ``capture_locals``), or by ``  (finished)`` for a
+    task whose coroutine has finished.  Raises like :meth:`Traceback.from_task`.
+    """
+    _print(task, Traceback.from_task(task, limit=limit), file, capture_locals)
+
+
+def print_coro_stack(
+    coro: Coroutine[Any, Any, Any],
+    *,
+    file: IO[str] | None = None,
+    limit: int | None = DEFAULT_MAX_FRAMES,
+    capture_locals: bool = False,
+) -> None:
+    """Print the await chain of ``coro``, like :func:`print_task_stack`."""
+    _print(coro, Traceback.from_coroutine(coro, limit=limit), file, capture_locals)
+
+
+def print_agen_stack(
+    agen: AsyncGenerator[Any, Any],
+    *,
+    file: IO[str] | None = None,
+    limit: int | None = DEFAULT_MAX_FRAMES,
+    capture_locals: bool = False,
+) -> None:
+    """Print the await chain of ``agen``, like :func:`print_task_stack`."""
+    _print(agen, Traceback.from_agen(agen, limit=limit), file, capture_locals)
+
+
+def format_task_stack(
+    task: asyncio.Task[Any],
+    *,
+    limit: int | None = DEFAULT_MAX_FRAMES,
+    capture_locals: bool = False,
+) -> str:
+    """Return what :func:`print_task_stack` would print, as a string."""
+    buf = io.StringIO()
+    print_task_stack(task, file=buf, limit=limit, capture_locals=capture_locals)
+    return buf.getvalue()
+
+
+def format_coro_stack(
+    coro: Coroutine[Any, Any, Any],
+    *,
+    limit: int | None = DEFAULT_MAX_FRAMES,
+    capture_locals: bool = False,
+) -> str:
+    """Return what :func:`print_coro_stack` would print, as a string."""
+    buf = io.StringIO()
+    print_coro_stack(coro, file=buf, limit=limit, capture_locals=capture_locals)
+    return buf.getvalue()
+
+
+def format_agen_stack(
+    agen: AsyncGenerator[Any, Any],
+    *,
+    limit: int | None = DEFAULT_MAX_FRAMES,
+    capture_locals: bool = False,
+) -> str:
+    """Return what :func:`print_agen_stack` would print, as a string."""
+    buf = io.StringIO()
+    print_agen_stack(agen, file=buf, limit=limit, capture_locals=capture_locals)
+    return buf.getvalue()
