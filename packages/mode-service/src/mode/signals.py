@@ -1,0 +1,767 @@
+"""Signals: in-process publish/subscribe between objects.
+
+A signal holds *receivers*; ``send(sender, *args, **kwargs)`` calls each one as
+``receiver(sender, *args, signal=<the signal>, **kwargs)``::
+
+    class Consumer(Service):
+        on_partitions_assigned: Signal["Consumer"] = Signal()
+
+        def __init__(self) -> None:
+            super().__init__()
+            # Receivers connected on the instance see only this instance.
+            self.on_partitions_assigned = (
+                self.on_partitions_assigned.with_default_sender(self)
+            )
+
+    @Consumer.on_partitions_assigned.connect  # every Consumer
+    async def log_assignment(sender: Consumer, assigned: set[int], **kw: Any) -> None:
+        ...
+
+    await consumer.on_partitions_assigned.send(assigned={1, 2})
+
+Three kinds:
+
+* :class:`Signal` -- ``await signal.send(...)``: receivers run one after the
+  other in the sender's task; async receivers are awaited, sync ones called.
+* :class:`SyncSignal` -- ``signal.send(...)`` without await; async receivers
+  are refused when connected.
+* :class:`BaseSignal` -- the shared machinery (connecting, filtering, copies).
+
+Semantics, decided once for all three:
+
+* **Receivers are held strongly** unless connected with ``weak=True`` (then a
+  :class:`weakref.WeakMethod` for bound methods, a :class:`weakref.ref`
+  otherwise); a dead weak receiver is removed as soon as it is collected.
+* **Receivers and senders are matched by identity.**  A receiver is the same
+  receiver if it is the same object (for bound methods: the same function on
+  the same instance, so ``obj.method`` may be passed again to disconnect).
+  A sender filter (``connect(fun, sender=x)``) fires only when ``x`` itself
+  sends.  Two distinct senders that compare equal, or merely hash alike (the
+  original keyed on ``hash(sender)``, so they collided), never share
+  receivers, and unhashable senders work.  Values such as ints and strings are
+  matched by identity too: pass the same object you connected with.  A sender
+  is referenced weakly where possible (its filter entries vanish with it);
+  otherwise strongly until its last receiver is disconnected.
+* **Order**: the receivers connected without a sender, in connection order,
+  then those connected for the sending sender, in connection order.
+  Connecting a receiver again is a no-op apart from switching it to the new
+  ``weak`` setting.
+* **Errors**: an exception raised by a receiver propagates to the caller of
+  ``send`` unchanged and the remaining receivers are skipped (as in the
+  original); a receiver that must not stop the others should catch its own
+  errors.
+* **Disconnecting** a receiver that is not connected (for that sender) is
+  silently ignored, so cleanup code may disconnect unconditionally.
+* ``send`` iterates a tuple of receivers rebuilt on connect/disconnect (and
+  when a weak receiver or a sender dies), never per call; it builds no list,
+  dict or tuple of its own beyond the call's arguments (plus, for keyword
+  payloads, the keyword dict each receiver call needs).  (Dis)connecting
+  while a send is running takes effect on the next send.  Signals are not
+  thread-safe: connect, send and disconnect from the thread that owns them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import reprlib
+import warnings
+import weakref
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
+from types import CoroutineType, MethodType
+from typing import Any, Self, TypeAlias, TypeVar, overload
+
+from mode.types.signals import (
+    BaseSignalT,
+    SignalHandlerRefT,
+    SignalHandlerT,
+    SignalT,
+    SyncSignalT,
+    T,
+)
+
+__all__ = ["BaseSignal", "Signal", "SyncSignal"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_Key: TypeAlias = int | tuple[int, int]
+_Receivers: TypeAlias = tuple[SignalHandlerT, ...]
+
+_NO_SENDER = "{name}.send() requires at least one argument: the sender"
+
+# Module globals are cheaper to reach than attribute look-ups in send().
+_CoroutineType = CoroutineType
+_isawaitable = inspect.isawaitable
+
+
+def _receiver_key(fun: Any) -> _Key:
+    # Bound methods are created anew on every attribute access; like method
+    # equality (Python 3.8+) they are identified by instance and function.
+    if isinstance(fun, MethodType):
+        return (id(fun.__self__), id(fun.__func__))
+    return id(fun)
+
+
+def _is_async_callable(fun: Any) -> bool:
+    if inspect.iscoroutinefunction(fun):
+        return True
+    if inspect.isroutine(fun) or isinstance(fun, type):
+        return False
+    # A callable instance: look at its class's __call__.
+    return inspect.iscoroutinefunction(type(fun).__call__)
+
+
+class _SoleAsyncReceiver(tuple):  # type: ignore[type-arg]
+    """Marks a receiver tuple holding exactly one ``async def`` function.
+
+    For those, calling the receiver only creates its coroutine (its body runs
+    when awaited), so :meth:`Signal.send` can hand that coroutine to the
+    caller instead of wrapping it in one of its own.
+    """
+
+    __slots__ = ()
+
+
+def _plan(receivers: _Receivers) -> _Receivers:
+    if len(receivers) == 1:
+        fun = receivers[0]
+        code = getattr(getattr(fun, "__func__", fun), "__code__", None)
+        if code is not None and code.co_flags & inspect.CO_COROUTINE:
+            return _SoleAsyncReceiver(receivers)
+    return receivers
+
+
+class _WeakReceiver:
+    """Stands in for a weakly held receiver inside the receiver tables."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref: Callable[[], SignalHandlerT | None]) -> None:
+        self.ref = ref
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fun = self.ref()
+        if fun is None:  # collected; its callback is about to prune it
+            return None
+        return fun(*args, **kwargs)
+
+
+class _Registry:
+    """The receivers of a signal and of its ``with_default_sender`` copies.
+
+    ``everyone`` holds the receivers without a sender filter and
+    ``filtered[id(sender)]`` those for one sender (a dict used as an ordered
+    set, keyed by receiver identity).  ``everyone_tuple`` and
+    ``tuples[id(sender)]`` are what ``send`` iterates; they are rebuilt on every
+    change.  ``senders[id(sender)]`` keeps that id meaning that sender: a
+    weak reference whose callback drops the sender's entries, or the sender
+    itself when it cannot be weakly referenced.
+
+    For the fastest path, when there is a single receiver and none is
+    filtered on a sender, ``only`` is that receiver, and ``sole`` too if it is
+    an ``async def`` function; both are None otherwise.  ``version`` counts
+    changes, so that signals with a default sender can cache what they send to.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "everyone",
+        "everyone_tuple",
+        "filtered",
+        "only",
+        "senders",
+        "sole",
+        "tuples",
+        "version",
+    )
+
+    def __init__(self) -> None:
+        self.everyone: dict[_Key, SignalHandlerT] = {}
+        self.filtered: dict[int, dict[_Key, SignalHandlerT]] = {}
+        self.senders: dict[int, Any] = {}
+        self.everyone_tuple: _Receivers = ()
+        self.tuples: dict[int, _Receivers] = {}
+        self.only: SignalHandlerT | None = None
+        self.sole: SignalHandlerT | None = None
+        self.version = 0
+
+    def __len__(self) -> int:
+        return len(self.everyone) + sum(map(len, self.filtered.values()))
+
+    def add(self, fun: SignalHandlerT, *, weak: bool, sender: Any) -> None:
+        key = _receiver_key(fun)
+        sid = None if sender is None else id(sender)
+        target: SignalHandlerT = fun
+        if weak:
+            target = _WeakReceiver(self._weak_ref(fun, key, sid))
+        if sid is None:
+            self.everyone[key] = target
+            self._rebuild_all()
+            return
+        table = self.filtered.get(sid)
+        if table is None:
+            table = self.filtered[sid] = {}
+            self.senders[sid] = self._sender_ref(sender, sid)
+        table[key] = target
+        self.tuples[sid] = _plan(self.everyone_tuple + tuple(table.values()))
+        self._changed()
+
+    def remove(self, key: _Key, sid: int | None) -> None:
+        if sid is None:
+            if self.everyone.pop(key, None) is not None:
+                self._rebuild_all()
+            return
+        table = self.filtered.get(sid)
+        if table is None or table.pop(key, None) is None:
+            return
+        if table:
+            self.tuples[sid] = _plan(self.everyone_tuple + tuple(table.values()))
+            self._changed()
+        else:
+            self._drop_sender(sid)
+
+    def get(self, key: _Key, sid: int | None) -> SignalHandlerT | None:
+        table = self.everyone if sid is None else self.filtered.get(sid, {})
+        return table.get(key)
+
+    def _rebuild_all(self) -> None:
+        everyone = tuple(self.everyone.values())
+        self.everyone_tuple = _plan(everyone)
+        for sid, table in self.filtered.items():
+            self.tuples[sid] = _plan(everyone + tuple(table.values()))
+        self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1
+        everyone = self.everyone_tuple
+        self.only = self.sole = None
+        if not self.tuples and len(everyone) == 1:
+            self.only = everyone[0]
+            if type(everyone) is _SoleAsyncReceiver:
+                self.sole = everyone[0]
+
+    def _drop_sender(self, sid: int) -> None:
+        del self.filtered[sid]
+        del self.senders[sid]
+        del self.tuples[sid]
+        self._changed()
+
+    def _weak_ref(
+        self, fun: SignalHandlerT, key: _Key, sid: int | None
+    ) -> Callable[[], SignalHandlerT | None]:
+        registry = weakref.ref(self)
+
+        def collected(ref: Any) -> None:
+            self_ = registry()
+            if self_ is None:
+                return
+            entry = self_.get(key, sid)
+            # Only prune the entry this reference belongs to: the receiver may
+            # have been reconnected (strongly, or with a new reference) since.
+            if isinstance(entry, _WeakReceiver) and entry.ref is ref:
+                self_.remove(key, sid)
+
+        try:
+            if isinstance(fun, MethodType):
+                return weakref.WeakMethod(fun, collected)
+            return weakref.ref(fun, collected)
+        except TypeError:
+            raise TypeError(
+                f"cannot hold a weak reference to receiver {fun!r}: "
+                "connect it with weak=False"
+            ) from None
+
+    def _sender_ref(self, sender: Any, sid: int) -> Any:
+        registry = weakref.ref(self)
+
+        def collected(ref: Any) -> None:
+            self_ = registry()
+            if self_ is not None and self_.senders.get(sid) is ref:
+                self_._drop_sender(sid)
+
+        try:
+            return weakref.ref(sender, collected)
+        except TypeError:
+            # Not weakly referenceable (int, str, tuple...): hold it so that its
+            # id cannot be reused while receivers are filtered on it.
+            return sender
+
+    def iter_live(self, sid: int) -> Iterator[SignalHandlerT]:
+        for receiver in self.tuples.get(sid, self.everyone_tuple):
+            if isinstance(receiver, _WeakReceiver):
+                fun = receiver.ref()
+                if fun is not None:
+                    yield fun
+            else:
+                yield receiver
+
+
+class BaseSignal(BaseSignalT[T]):
+    """Receivers, sender filtering and copies; the base of both signal kinds.
+
+    Arguments:
+        name: The signal's name, used in :attr:`label` and ``repr``.  Set from
+            the attribute name by ``__set_name__`` when left empty and the
+            signal is declared in a class body.
+        owner: The class that declares the signal (set by ``__set_name__``).
+        loop: Accepted for compatibility with the original; unused.
+        default_sender: When set, ``send`` uses it as the sender and treats
+            every positional argument as payload, and ``connect``/
+            ``disconnect`` apply to this sender.  See :meth:`with_default_sender`.
+        receivers: Receivers to connect (strongly) without a sender filter; a
+            :class:`weakref.ref`/:class:`weakref.WeakMethod` item connects its
+            referent weakly.
+        filter_receivers: A mapping ``sender -> receivers`` connected the same
+            way, for that sender.
+
+    Raises:
+        TypeError: A receiver given in ``receivers``/``filter_receivers`` is
+            not callable (see :meth:`connect`).
+    """
+
+    name: str
+    owner: Any
+    loop: Any
+    default_sender: T | None
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        owner: Any = None,
+        loop: Any = None,
+        default_sender: T | None = None,
+        receivers: Iterable[SignalHandlerRefT] | None = None,
+        filter_receivers: Mapping[Any, Iterable[SignalHandlerRefT]] | None = None,
+    ) -> None:
+        self.name = name or ""
+        self.owner = owner
+        self.loop = loop
+        self.default_sender = default_sender
+        self._registry = _Registry()
+        # What a send as the default sender goes to; see _cache_for().
+        self._cache_version: int
+        self._cache_sender: Any
+        self._cached: _Receivers
+        self._cached_only: SignalHandlerT | None
+        self._cached_sole: SignalHandlerT | None
+        self._drop_cache()
+        for fun in receivers or ():
+            self._connect_ref(fun, sender=None)
+        for sender, funs in (filter_receivers or {}).items():
+            for fun in funs:
+                self._connect_ref(fun, sender=sender)
+
+    def _connect_ref(self, fun: SignalHandlerRefT, *, sender: Any) -> None:
+        if isinstance(fun, weakref.ref):  # WeakMethod is a ref subclass
+            target = fun()
+            if target is not None:
+                self._connect(target, weak=True, sender=sender)
+        else:
+            self._connect(fun, weak=False, sender=sender)
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        """Record the declaring class, and the attribute name if unnamed."""
+        if not self.name:
+            self.name = name
+        self.owner = owner
+
+    def asdict(self) -> dict[str, Any]:
+        """Return the constructor arguments that :meth:`clone` copies."""
+        return {
+            "name": self.name,
+            "owner": self.owner,
+            "loop": self.loop,
+            "default_sender": self.default_sender,
+        }
+
+    def clone(self, **kwargs: Any) -> Self:
+        """Return a new signal of the same type, name and owner.
+
+        ``kwargs`` override the constructor arguments of :meth:`asdict`.  The
+        copy starts with **no receivers** and does not share them (compare
+        :meth:`with_default_sender`).
+        """
+        return type(self)(**{**self.asdict(), **kwargs})
+
+    def with_default_sender(self, sender: T | None = None) -> Self:
+        """Return a copy that sends as ``sender`` and shares the receivers.
+
+        The copy and this signal see the same receivers: receivers connected
+        through the copy are filtered on ``sender``; those connected on the
+        original without a sender fire for every sender.  The usual pattern
+        is a class-level signal plus, in ``__init__``,
+        ``self.sig = self.sig.with_default_sender(self)``.  ``sender=None``
+        keeps the current default sender.
+        """
+        copy = self.clone(
+            default_sender=self.default_sender if sender is None else sender
+        )
+        copy._registry = self._registry
+        return copy
+
+    def unpack_sender_from_args(self, *args: Any) -> tuple[T, tuple[Any, ...]]:
+        """Split ``send``'s positional arguments into ``(sender, payload)``.
+
+        With a default sender all of ``args`` is payload; otherwise the first
+        argument is the sender.
+
+        Raises:
+            TypeError: No default sender and no arguments.
+        """
+        if self.default_sender is not None:
+            return self.default_sender, args
+        if not args:
+            raise TypeError(_NO_SENDER.format(name=type(self).__name__))
+        return args[0], args[1:]
+
+    def _cache_for(self, sender: Any) -> _Receivers:
+        # Sends as the default sender reuse this until the receivers change.
+        registry = self._registry
+        receivers = registry.tuples.get(id(sender), registry.everyone_tuple)
+        self._cached = receivers
+        self._cached_only = receivers[0] if len(receivers) == 1 else None
+        self._cached_sole = (
+            receivers[0] if type(receivers) is _SoleAsyncReceiver else None
+        )
+        self._cache_sender = sender
+        self._cache_version = registry.version
+        return receivers
+
+    def _sender_from_kwargs(self, kwargs: dict[str, Any]) -> Any:
+        # send(sender=obj), the original changelog's form, with no positionals.
+        try:
+            return kwargs.pop("sender")
+        except KeyError:
+            raise TypeError(_NO_SENDER.format(name=type(self).__name__)) from None
+
+    @overload
+    def connect(self, fun: _F, *, weak: bool = False, sender: Any = None) -> _F: ...
+
+    @overload
+    def connect(
+        self, fun: None = None, *, weak: bool = False, sender: Any = None
+    ) -> Callable[[_F], _F]: ...
+
+    def connect(
+        self, fun: _F | None = None, *, weak: bool = False, sender: Any = None
+    ) -> _F | Callable[[_F], _F]:
+        """Connect a receiver; returns it, so it works as a decorator.
+
+        All of ``sig.connect(fun)``, ``@sig.connect``, ``@sig.connect()`` and
+        ``@sig.connect(sender=x, weak=True)`` work.
+
+        Arguments:
+            fun: The receiver, called as
+                ``fun(sender, *args, signal=<signal>, **kwargs)``.  Omit it to
+                get a decorator.
+            weak: Hold the receiver through a weak reference (a
+                :class:`weakref.WeakMethod` for bound methods) and drop it when
+                it is collected.  The default holds it strongly.
+            sender: Only call ``fun`` when this object (by identity) sends.
+                Ignored when the signal has a default sender, which is used
+                instead.
+
+        Raises:
+            TypeError: ``fun`` is not callable, cannot be weakly referenced with
+                ``weak=True``, or is async while the signal is a
+                :class:`SyncSignal`.
+        """
+        if fun is None:
+
+            def decorator(f: _F) -> _F:
+                return self._connect(f, weak=weak, sender=sender)
+
+            return decorator
+        return self._connect(fun, weak=weak, sender=sender)
+
+    def _connect(self, fun: _F, *, weak: bool, sender: Any) -> _F:
+        self._check_receiver(fun)
+        if self.default_sender is not None:
+            sender = self.default_sender
+        self._registry.add(fun, weak=weak, sender=sender)
+        return fun
+
+    def _check_receiver(self, fun: Any) -> None:
+        if not callable(fun):
+            raise TypeError(
+                f"{self.label or type(self).__name__}: a signal receiver must be "
+                f"callable, got {type(fun).__name__} {fun!r}"
+            )
+
+    def disconnect(
+        self, fun: SignalHandlerT, *, weak: bool = False, sender: Any = None
+    ) -> None:
+        """Disconnect a receiver, however it was connected.
+
+        Pass the same ``sender`` used to connect (a signal with a default
+        sender uses that).  ``weak`` is accepted for compatibility and not
+        needed: strong and weak receivers are both found.  A receiver that is
+        not connected (for that sender) is ignored.
+        """
+        if self.default_sender is not None:
+            sender = self.default_sender
+        self._registry.remove(
+            _receiver_key(fun), None if sender is None else id(sender)
+        )
+        self._drop_cache()
+
+    def _drop_cache(self) -> None:
+        # Release the receivers cached for sends as the default sender, so a
+        # receiver disconnected here is not kept alive by this signal.  (Copies
+        # sharing the receivers release theirs at their next send.)
+        self._cache_version = -1
+        self._cache_sender = None
+        self._cached = ()
+        self._cached_only = self._cached_sole = None
+
+    def iter_receivers(self, sender: T | None) -> Iterator[SignalHandlerT]:
+        """Iterate the live receivers that a send by ``sender`` would call.
+
+        In call order: those without a sender filter, then those for
+        ``sender``.  Weak receivers are resolved to their referents.
+        """
+        return self._registry.iter_live(id(sender))
+
+    @property
+    def label(self) -> str:
+        """``Owner.name`` when declared in a class, else the name."""
+        if self.owner is None:
+            return self.name
+        owner = self.owner
+        qualname = getattr(owner, "__qualname__", None) or type(owner).__qualname__
+        return f"{qualname}.{self.name}"
+
+    @property
+    def ident(self) -> str:
+        """Deprecated alias of :attr:`label`."""
+        warnings.warn(
+            "Signal.ident is deprecated, use Signal.label",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.label
+
+    def __repr__(self) -> str:
+        info = f"{self.label or '(unnamed)'} receivers={len(self._registry)}"
+        if self.default_sender is not None:
+            info += f" sender={reprlib.repr(self.default_sender)}"
+        return f"<{type(self).__name__}: {info}>"
+
+
+# The send methods below are written out flat on purpose: they are the hot
+# path of stream processors.  Receiver tuples are precomputed by _Registry.
+
+
+class Signal(BaseSignal[T], SignalT[T]):
+    """An asynchronous signal: ``await signal.send(sender, *args, **kwargs)``.
+
+    Receivers may be sync or async; they are called one at a time, in order,
+    and an awaitable result is awaited before the next receiver runs.  An
+    exception from a receiver propagates out of ``send`` and skips the rest.
+    """
+
+    def send(self, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        """Return a coroutine that calls the receivers for the sender.
+
+        Without a default sender the first positional argument (or, with no
+        positional argument, the keyword ``sender=``) is the sender; with one,
+        all arguments are payload.  Await the result (or pass it to
+        :func:`asyncio.create_task`); no receiver code runs before that.
+
+        ``send`` is a plain method returning a coroutine, not an ``async def``:
+        when the only receiver is an ``async def`` function, the coroutine
+        returned is that receiver's own (calling such a function runs none of
+        its body), which saves a coroutine layer on the hot path.  The value
+        it produces is therefore unspecified: receivers' results are ignored.
+
+        Raises:
+            TypeError: No default sender and no arguments (raised at once).
+            Exception: Whatever a receiver raises, when awaited.
+        """
+        registry = self._registry
+        sender = self.default_sender
+        if sender is None:
+            sole = registry.sole
+            if sole is not None and len(args) == 2 and not kwargs:
+                # The most common shape: one async receiver, one payload value.
+                return sole(args[0], args[1], signal=self)  # type: ignore[no-any-return]
+            if args:
+                sender = args[0]
+                first = 1
+            else:
+                sender = self._sender_from_kwargs(kwargs)
+                first = 0
+            tuples = registry.tuples
+            receivers = (
+                tuples.get(id(sender), registry.everyone_tuple)
+                if tuples
+                else registry.everyone_tuple
+            )
+        else:
+            first = 0
+            if self._cache_version == registry.version and self._cache_sender is sender:
+                receivers = self._cached
+            else:
+                receivers = self._cache_for(sender)
+            sole = self._cached_sole
+            if sole is not None and len(args) == 1 and not kwargs:
+                return sole(sender, args[0], signal=self)  # type: ignore[no-any-return]
+        if type(receivers) is _SoleAsyncReceiver and not kwargs:
+            fun = receivers[0]
+            npayload = len(args) - first
+            if npayload == 1:
+                return fun(sender, args[first], signal=self)  # type: ignore[no-any-return]
+            if npayload == 0:
+                return fun(sender, signal=self)  # type: ignore[no-any-return]
+        return self._send(receivers, sender, first, args, kwargs)
+
+    async def _send(
+        self,
+        receivers: _Receivers,
+        sender: Any,
+        first: int,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        # Flat on purpose (the hot path): calls without keyword payload and
+        # with at most two positional payload arguments -- nearly all -- use
+        # plain calls, which CPython makes without a tuple or dict per
+        # receiver.  The rest use ``*args, **kwargs``.
+        npayload = len(args) - first
+        if kwargs or npayload > 2:
+            kwargs["signal"] = self
+            for receiver in receivers:
+                if first:
+                    res = receiver(*args, **kwargs)
+                else:
+                    res = receiver(sender, *args, **kwargs)
+                if res is not None and (
+                    type(res) is _CoroutineType or _isawaitable(res)
+                ):
+                    await res
+        elif npayload == 1:
+            a = args[first]
+            for receiver in receivers:
+                res = receiver(sender, a, signal=self)
+                if res is not None and (
+                    type(res) is _CoroutineType or _isawaitable(res)
+                ):
+                    await res
+        elif npayload == 0:
+            for receiver in receivers:
+                res = receiver(sender, signal=self)
+                if res is not None and (
+                    type(res) is _CoroutineType or _isawaitable(res)
+                ):
+                    await res
+        else:
+            a, b = args[first], args[first + 1]
+            for receiver in receivers:
+                res = receiver(sender, a, b, signal=self)
+                if res is not None and (
+                    type(res) is _CoroutineType or _isawaitable(res)
+                ):
+                    await res
+
+    #: Same as :meth:`send`.
+    __call__ = send
+
+
+class SyncSignal(BaseSignal[T], SyncSignalT[T]):
+    """A synchronous signal: ``signal.send(sender, *args, **kwargs)``.
+
+    Never awaited.  Async receivers are refused by :meth:`connect`; a sync
+    receiver that nevertheless returns an awaitable makes ``send`` raise
+    :class:`TypeError` (the coroutine is closed, so no "never awaited"
+    warning).  An exception from a receiver propagates and skips the rest.
+    """
+
+    def _check_receiver(self, fun: Any) -> None:
+        super()._check_receiver(fun)
+        if _is_async_callable(fun):
+            raise TypeError(
+                f"{self.label or type(self).__name__}: SyncSignal cannot call "
+                f"async receiver {fun!r}; use a Signal, or a sync receiver"
+            )
+
+    def send(self, *args: Any, **kwargs: Any) -> None:
+        """Call the receivers for the sender (see :class:`SyncSignal`).
+
+        The sender is found as by :meth:`Signal.send`.
+
+        Raises:
+            TypeError: No default sender and no arguments; or a receiver
+                returned an awaitable.
+            Exception: Whatever a receiver raises.
+        """
+        registry = self._registry
+        sender = self.default_sender
+        if sender is None:
+            only = registry.only
+            if only is not None and len(args) == 2 and not kwargs:
+                # The most common shape: one receiver, one payload value.
+                res = only(args[0], args[1], signal=self)
+                if res is not None and _isawaitable(res):
+                    self._refuse(only, res)
+                return
+            if args:
+                sender = args[0]
+                first = 1
+            else:
+                sender = self._sender_from_kwargs(kwargs)
+                first = 0
+            tuples = registry.tuples
+            receivers = (
+                tuples.get(id(sender), registry.everyone_tuple)
+                if tuples
+                else registry.everyone_tuple
+            )
+        else:
+            first = 0
+            if self._cache_version == registry.version and self._cache_sender is sender:
+                receivers = self._cached
+            else:
+                receivers = self._cache_for(sender)
+            only = self._cached_only
+            if only is not None and len(args) == 1 and not kwargs:
+                res = only(sender, args[0], signal=self)
+                if res is not None and _isawaitable(res):
+                    self._refuse(only, res)
+                return
+        npayload = len(args) - first
+        if npayload == 1 and not kwargs:
+            a = args[first]
+            for receiver in receivers:
+                res = receiver(sender, a, signal=self)
+                if res is not None and _isawaitable(res):
+                    self._refuse(receiver, res)
+        elif kwargs or npayload > 2:
+            kwargs["signal"] = self
+            for receiver in receivers:
+                if first:
+                    res = receiver(*args, **kwargs)
+                else:
+                    res = receiver(sender, *args, **kwargs)
+                if res is not None and _isawaitable(res):
+                    self._refuse(receiver, res)
+        elif npayload == 0:
+            for receiver in receivers:
+                res = receiver(sender, signal=self)
+                if res is not None and _isawaitable(res):
+                    self._refuse(receiver, res)
+        else:
+            a, b = args[first], args[first + 1]
+            for receiver in receivers:
+                res = receiver(sender, a, b, signal=self)
+                if res is not None and _isawaitable(res):
+                    self._refuse(receiver, res)
+
+    #: Same as :meth:`send`.
+    __call__ = send
+
+    def _refuse(self, receiver: SignalHandlerT, res: Any) -> None:
+        if isinstance(res, _CoroutineType):
+            res.close()
+        raise TypeError(
+            f"{self.label or type(self).__name__}: receiver {receiver!r} returned "
+            f"an awaitable, which a SyncSignal cannot await; use a Signal"
+        )
