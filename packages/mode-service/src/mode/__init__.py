@@ -21,7 +21,7 @@ __path__ = extend_path(__path__, __name__)
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -100,3 +100,23 @@ def __dir__() -> list[str]:
 #: The original replaced this module with a lazy subclass and kept both
 #: objects under these names; with PEP 562 they are one and the same module.
 new_module = old_module = sys.modules[__name__]
+
+if TYPE_CHECKING:  # the static view of the lazy names, for type checkers
+    from mode.services import Service as Service
+    from mode.services import task as task
+    from mode.services import timer as timer
+    from mode.signals import BaseSignal as BaseSignal
+    from mode.signals import Signal as Signal
+    from mode.signals import SyncSignal as SyncSignal
+    from mode.types.services import ServiceT as ServiceT
+    from mode.types.signals import BaseSignalT as BaseSignalT
+    from mode.types.signals import SignalT as SignalT
+    from mode.types.signals import SyncSignalT as SyncSignalT
+    from mode.types.supervisors import SupervisorStrategyT as SupervisorStrategyT
+    from mode.utils.logging import flight_recorder as flight_recorder
+    from mode.utils.logging import get_logger as get_logger
+    from mode.utils.logging import setup_logging as setup_logging
+    from mode.utils.objects import label as label
+    from mode.utils.objects import shortlabel as shortlabel
+    from mode.utils.times import Seconds as Seconds
+    from mode.utils.times import want_seconds as want_seconds

@@ -1,0 +1,137 @@
+"""Blocking detection: find the code that keeps the event loop from running.
+
+:class:`BlockingDetector` is a service whose background task wakes up every
+``0.96 * timeout`` seconds and re-arms a ``SIGALRM`` timer of ``timeout``
+seconds.  While the loop runs freely the alarm never fires.  When some
+callback blocks the loop for longer than ``timeout``, the alarm goes off in the
+middle of that callback: the detector logs a warning with the stack of the
+blocking code and raises :class:`Blocking` (or the ``raises`` class) *inside* it,
+so the offending task fails with a traceback that points at the culprit.  The
+alarm is re-armed first, so a callback that swallows the exception is reported
+again.
+
+It needs ``signal.setitimer`` and runs signal handlers in the main thread:
+POSIX only, and only for a loop running in the main thread.  Elsewhere (Windows,
+or a loop in another thread) the detector logs a warning once and stays idle:
+it never crashes the program it is meant to watch.  An alarm that lands while
+the loop is idle in its selector, or while the detector's own task runs
+(its wake-up was merely late), is not a block; it is re-armed without raising.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import traceback
+from types import FrameType
+from typing import Any
+
+from mode.utils.logging import get_logger
+from mode.utils.times import Seconds, want_seconds
+
+from .services import Service
+
+__all__ = ["Blocking", "BlockingDetector", "arm_alarm", "blocking_detection_supported"]
+
+#: The detector wakes up after this fraction of its timeout to re-arm the alarm.
+REARM_RATIO = 0.96
+
+
+class Blocking(RuntimeError):
+    """Raised inside code that blocked the event loop for longer than allowed."""
+
+
+def blocking_detection_supported() -> bool:
+    """True where SIGALRM timers work: POSIX, called from the main thread."""
+    return (
+        hasattr(signal, "setitimer")
+        and hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
+
+
+def arm_alarm(seconds: float) -> None:
+    """Deliver ``SIGALRM`` after ``seconds`` (a float); ``0`` disarms it.
+
+    Raises:
+        RuntimeError: the platform has no ``signal.setitimer`` (Windows).
+    """
+    if not hasattr(signal, "setitimer"):
+        raise RuntimeError("arm_alarm needs signal.setitimer, which is POSIX-only")
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def _idle_in_selector(frame: FrameType | None) -> bool:
+    # The alarm interrupted the loop while it waited for I/O: not a block.
+    return frame is not None and frame.f_code.co_filename.endswith("selectors.py")
+
+
+def _in_own_switch(frame: FrameType | None, depth: int = 4) -> bool:
+    # The alarm raced with the deadman switch re-arming it: the loop is running
+    # our task, so it is not blocked (the wake-up was merely a little late).
+    while frame is not None and depth > 0:
+        if frame.f_code.co_filename == __file__ and frame.f_code.co_name in (
+            "_deadman_switch",
+            "arm_alarm",
+        ):
+            return True
+        frame, depth = frame.f_back, depth - 1
+    return False
+
+
+class BlockingDetector(Service):
+    """Report (and interrupt) code that blocks the event loop.
+
+    Arguments:
+        timeout: the longest the loop may go without running our task
+            (seconds, or any :data:`~mode.utils.times.Seconds` form).
+        raises: the exception class raised inside the blocking code
+            (default :class:`Blocking`); called with the message.
+        **kwargs: passed to :class:`~mode.services.Service`.
+
+    Raises:
+        ValueError: ``timeout`` is not positive.
+    """
+
+    logger = get_logger(__name__)
+
+    def __init__(
+        self,
+        timeout: Seconds,
+        raises: type[BaseException] = Blocking,
+        **kwargs: Any,
+    ) -> None:
+        secs = want_seconds(timeout)
+        if secs <= 0:
+            raise ValueError(
+                f"BlockingDetector timeout must be > 0 seconds, got {secs!r}"
+            )
+        self.timeout: float = float(secs)
+        self.raises = raises
+        super().__init__(**kwargs)
+
+    @Service.task
+    async def _deadman_switch(self) -> None:
+        if not blocking_detection_supported():
+            self.log.warning(
+                "Blocking detection needs SIGALRM in the main thread (POSIX); "
+                "it is disabled here"
+            )
+            return
+        previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        try:
+            while not self.should_stop:
+                arm_alarm(self.timeout)
+                await self.sleep(self.timeout * REARM_RATIO)
+        finally:
+            arm_alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        arm_alarm(self.timeout)
+        if _idle_in_selector(frame) or _in_own_switch(frame):
+            return
+        msg = f"Blocking detected (timeout={self.timeout!r})"
+        stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
+        self.log.warning("%s\n%s", msg, stack)
+        raise self.raises(msg)
