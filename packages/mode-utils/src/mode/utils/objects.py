@@ -17,9 +17,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Set
-from decimal import Decimal
 from functools import total_ordering
-from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar, overload
 
 __all__ = [
@@ -169,6 +167,8 @@ def _detect_main_name() -> str:
     filename = getattr(main, "__file__", None)
     if not filename:
         return "__main__"
+    from pathlib import Path  # lazy: only canoname() needs it
+
     path = Path(filename).absolute()
     parts = [path.stem]
     node = path.parent
@@ -206,7 +206,7 @@ def canonshortname(obj: Any, *, main_name: str | None = None) -> str:
 def _label(attr: str, s: Any) -> str:
     if isinstance(s, str):
         return s
-    if isinstance(s, (int, float, Decimal)):
+    if isinstance(s, (int, float)) or _is_decimal(s):
         return str(s)
     return str(
         getattr(s, attr, None)
@@ -216,6 +216,13 @@ def _label(attr: str, s: Any) -> str:
         or getattr(type(s), "__qualname__", None)
         or type(s).__name__
     )
+
+
+def _is_decimal(obj: Any) -> bool:
+    # No Decimal can exist unless the decimal module was imported, so there is
+    # no need to import it (and pay for it) here.
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(obj, decimal.Decimal)
 
 
 def label(s: Any) -> str:

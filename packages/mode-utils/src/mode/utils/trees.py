@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator, MutableSequence
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from mode.utils.graphs import DependencyGraph
 from mode.utils.objects import shortlabel
 from mode.utils.types.graphs import DependencyGraphT
 from mode.utils.types.trees import NodeT
+
+if TYPE_CHECKING:
+    from mode.utils.graphs import DependencyGraph
 
 __all__ = ["Node"]
 
@@ -370,6 +372,8 @@ class Node(NodeT[_T]):
         child's data (``child.data`` for nodes, the value itself for raw
         children).
         """
+        from mode.utils.graphs import DependencyGraph  # lazy: rarely needed
+
         graph: DependencyGraph[Any] = DependencyGraph()
         seen: set[int] = {id(self)}
         queue: deque[NodeT[_T]] = deque([self])

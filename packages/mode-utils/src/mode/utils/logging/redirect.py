@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, BinaryIO, TextIO
 
-from .setup import get_logger
-from .severity import Severity, level_number
+from .severity import Severity, get_logger, level_number
 
 __all__ = ["FileLogProxy", "redirect_logger", "redirect_stdouts"]
 

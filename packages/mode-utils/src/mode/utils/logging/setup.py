@@ -7,7 +7,6 @@ Nothing here runs at import: logging is configured only when
 from __future__ import annotations
 
 import logging
-import logging.config
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,7 +15,7 @@ from typing import IO, Any, Final
 from mode.utils.text import isatty
 
 from . import formatters as _formatters_module
-from .severity import Severity, level_number
+from .severity import Severity, get_logger, level_number
 
 __all__ = [
     "LOG_ISATTY",
@@ -30,19 +29,6 @@ __all__ = [
 LOG_ISATTY: bool = False
 
 _MERGED_SECTIONS: Final = ("formatters", "filters", "handlers", "loggers", "root")
-
-
-def get_logger(name: str) -> logging.Logger:
-    """Return :func:`logging.getLogger(name) <logging.getLogger>`.
-
-    A logger without handlers gets a :class:`logging.NullHandler`, so a
-    library logging before the application configured logging prints
-    nothing (records still propagate to the root logger's handlers).
-    """
-    logger = logging.getLogger(name)
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    return logger
 
 
 def create_logconfig(
@@ -152,7 +138,9 @@ def setup_logging(
     for old in list(root.handlers):
         root.removeHandler(old)
     LOG_ISATTY = isatty(stream) if stream is not None else False
-    logging.config.dictConfig(config)
+    from logging.config import dictConfig  # lazy: only a set-up needs it
+
+    dictConfig(config)
     for extra_handler in loghandlers or ():
         root.addHandler(extra_handler)
     return level

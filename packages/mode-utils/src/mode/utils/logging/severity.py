@@ -201,3 +201,16 @@ class CompositeLogger(LogSeverityMixin):
         if self.formatter is not None:
             return self.formatter(severity, message, *args, **kwargs)
         return message
+
+
+def get_logger(name: str) -> logging.Logger:
+    """Return :func:`logging.getLogger(name) <logging.getLogger>`.
+
+    A logger without handlers gets a :class:`logging.NullHandler`, so a
+    library logging before the application configured logging prints
+    nothing (records still propagate to the root logger's handlers).
+    """
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
