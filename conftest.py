@@ -1,7 +1,8 @@
 """Workspace-wide pytest configuration (not shipped with any package).
 
 Every async test runs twice: on the standard asyncio loop and on uvloop (when
-it is installed for the running Python), both in asyncio debug mode, so that
+it is installed for the running Python), both in asyncio debug mode and both
+made by mode-loop's backend registry (``mode.loop.factory``), so that
 cross-thread misuse, slow callbacks and never-awaited coroutines are reported.
 """
 
@@ -27,15 +28,14 @@ def _tolerant(factory: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[], 
 
 
 def _factories() -> dict[str, Callable[[], Any]]:
+    # The loops come from mode-loop's registry, as a user's program gets them.
+    from mode.loop import available, factory
+
     factories: dict[str, Callable[[], Any]] = {
-        "asyncio": _tolerant(asyncio.new_event_loop),
+        "asyncio": _tolerant(factory("asyncio")),
     }
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop missing for this Python
-        pass
-    else:
-        factories["uvloop"] = _tolerant(uvloop.new_event_loop)
+    if "uvloop" in available():
+        factories["uvloop"] = _tolerant(factory("uvloop"))
     return factories
 
 
