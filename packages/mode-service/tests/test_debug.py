@@ -106,6 +106,7 @@ def test_idle_in_selector_detection() -> None:
         return ns["f"]
 
     assert _idle_in_selector(frame_in("/usr/lib/python3/selectors.py"))
+    assert _idle_in_selector(frame_in(asyncio.runners.__file__))
     assert not _idle_in_selector(frame_in("app.py"))
     assert not _idle_in_selector(None)
 

@@ -14,12 +14,16 @@ It needs ``signal.setitimer`` and runs signal handlers in the main thread:
 POSIX only, and only for a loop running in the main thread.  Elsewhere (Windows,
 or a loop in another thread) the detector logs a warning once and stays idle:
 it never crashes the program it is meant to watch.  An alarm that lands while
-the loop is idle in its selector, or while the detector's own task runs
-(its wake-up was merely late), is not a block; it is re-armed without raising.
+the event loop's own machinery runs (idle in its selector, or between
+callbacks), or while the detector's own task runs (its wake-up was merely
+late), is not a block: it is re-armed without raising, so the detector never
+breaks the loop it watches.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
 import threading
 import traceback
@@ -61,9 +65,23 @@ def arm_alarm(seconds: float) -> None:
     signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
+#: Files of the event loop machinery: an alarm landing in them means the loop
+#: itself was running (or waiting for I/O), not user code blocking it.
+_LOOP_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (asyncio,)
+    if module.__file__ is not None
+)
+
+
 def _idle_in_selector(frame: FrameType | None) -> bool:
-    # The alarm interrupted the loop while it waited for I/O: not a block.
-    return frame is not None and frame.f_code.co_filename.endswith("selectors.py")
+    # The alarm interrupted the loop while it waited for I/O (selectors.py for
+    # asyncio's loops; for loops written in C, such as uvloop, the innermost
+    # Python frame is asyncio's runner): not a block.
+    if frame is None:
+        return False
+    filename = frame.f_code.co_filename
+    return filename.endswith("selectors.py") or filename.startswith(_LOOP_DIRS)
 
 
 def _in_own_switch(frame: FrameType | None, depth: int = 4) -> bool:
