@@ -9,7 +9,11 @@ cross-thread misuse, slow callbacks and never-awaited coroutines are reported.
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,3 +50,23 @@ def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, Callable[[], Any]]:
     return _LOOP_FACTORIES
+
+
+def _run_readme_examples(readme: Path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
+    assert blocks, f"{readme} has no python example"
+    for code in blocks:
+        res = subprocess.run(
+            [sys.executable, "-W", "error", "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert res.returncode == 0, f"{readme} example failed:\n{code}\n{res.stderr}"
+
+
+@pytest.fixture
+def run_readme_examples() -> Callable[[Path], None]:
+    """Run every python block of a README in a fresh interpreter (-W error)."""
+    return _run_readme_examples

@@ -38,6 +38,7 @@ _ORIGINS: dict[str, tuple[str, str]] = {
     "ForfeitOneForOneSupervisor": ("mode.supervisors", "mode-service"),
     "OneForAllSupervisor": ("mode.supervisors", "mode-service"),
     "OneForOneSupervisor": ("mode.supervisors", "mode-service"),
+    "RestForOneSupervisor": ("mode.supervisors", "mode-service"),
     "SupervisorStrategy": ("mode.supervisors", "mode-service"),
     "ServiceT": ("mode.types.services", "mode-service"),
     "BaseSignalT": ("mode.types.signals", "mode-service"),
@@ -108,6 +109,17 @@ if TYPE_CHECKING:  # the static view of the lazy names, for type checkers
     from mode.signals import BaseSignal as BaseSignal
     from mode.signals import Signal as Signal
     from mode.signals import SyncSignal as SyncSignal
+    from mode.supervisors import CrashingSupervisor as CrashingSupervisor
+    from mode.supervisors import (
+        ForfeitOneForAllSupervisor as ForfeitOneForAllSupervisor,
+    )
+    from mode.supervisors import (
+        ForfeitOneForOneSupervisor as ForfeitOneForOneSupervisor,
+    )
+    from mode.supervisors import OneForAllSupervisor as OneForAllSupervisor
+    from mode.supervisors import OneForOneSupervisor as OneForOneSupervisor
+    from mode.supervisors import RestForOneSupervisor as RestForOneSupervisor
+    from mode.supervisors import SupervisorStrategy as SupervisorStrategy
     from mode.types.services import ServiceT as ServiceT
     from mode.types.signals import BaseSignalT as BaseSignalT
     from mode.types.signals import SignalT as SignalT

@@ -23,9 +23,11 @@ class ModeError(Exception):
 class MaxRestartsExceeded(ModeError):
     """A supervisor restarted its services more often than its limit allows.
 
-    Raised by the supervisor's rate limit; the supervisor turns it into
-    ``SystemExit(1)`` so the process exits.  Raise ``max_restarts``/``over``
-    if the restarts are expected.
+    The supervisor stops its children and crashes itself with this
+    exception as its crash reason, so the failure escalates to its parent
+    supervisor, or up the tree to the root (a Worker then exits non-zero).
+    Raise ``max_restarts``/``over`` if the children are expected to crash
+    that often.
     """
 
 
