@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import subprocess
+import sys
 import time
+import traceback
 import types
+from typing import Any
 
 import pytest
 
@@ -14,7 +18,7 @@ import mode.debug
 from mode.debug import (
     Blocking,
     BlockingDetector,
-    _idle_in_selector,
+    _in_loop_machinery,
     _in_own_switch,
     arm_alarm,
     blocking_detection_supported,
@@ -98,17 +102,41 @@ def test_arm_and_disarm() -> None:
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_idle_in_selector_detection() -> None:
+def test_in_loop_machinery_detection() -> None:
     def frame_in(filename: str) -> types.FrameType:
         code = compile("import sys; f = sys._getframe()", filename, "exec")
         ns: dict[str, types.FrameType] = {}
         exec(code, ns)
         return ns["f"]
 
-    assert _idle_in_selector(frame_in("/usr/lib/python3/selectors.py"))
-    assert _idle_in_selector(frame_in(asyncio.runners.__file__))
-    assert not _idle_in_selector(frame_in("app.py"))
-    assert not _idle_in_selector(None)
+    assert _in_loop_machinery(frame_in("/usr/lib/python3/selectors.py"))
+    assert _in_loop_machinery(frame_in(asyncio.runners.__file__))
+    assert not _in_loop_machinery(frame_in("app.py"))
+    assert not _in_loop_machinery(None)
+
+
+def _frame_called_from(inner_file: str, outer_file: str) -> types.FrameType:
+    # A frame "in" inner_file whose caller is "in" outer_file.
+    ns: dict[str, Any] = {}
+    exec(
+        compile("import sys\ndef inner(): return sys._getframe()", inner_file, "exec"),
+        ns,
+    )
+    exec(compile("f = inner()", outer_file, "exec"), ns)
+    frame: types.FrameType = ns["f"]
+    return frame
+
+
+def test_stdlib_called_by_the_loop_is_loop_machinery() -> None:
+    # asyncio's debug mode extracts a traceback for every handle it creates.
+    assert _in_loop_machinery(
+        _frame_called_from(traceback.__file__, asyncio.events.__file__)
+    )
+    # The same standard-library code called by the program is the program.
+    assert not _in_loop_machinery(_frame_called_from(traceback.__file__, "app.py"))
+    assert not _in_loop_machinery(
+        _frame_called_from(subprocess.__file__, "/srv/app/site-packages/x.py")
+    )
 
 
 def test_alarm_in_selector_rearms_without_raising() -> None:
@@ -142,3 +170,20 @@ def test_alarm_racing_with_the_rearm_is_not_blocking() -> None:
     assert _in_own_switch(fake_switch())
     assert not _in_own_switch(sys._getframe())
     assert not _in_own_switch(None)
+
+
+def test_alarm_in_the_sleep_wake_up_callback_is_not_blocking() -> None:
+    # uvloop calls timer callbacks from C: a late alarm can land in the
+    # callback that wakes Service.sleep (the switch's own wake-up).
+    from mode.services import _set_result_unless_done
+
+    frames: list[types.FrameType] = []
+
+    class Fut:
+        def done(self) -> bool:
+            frames.append(sys._getframe(1))
+            return True
+
+    _set_result_unless_done(Fut())  # type: ignore[arg-type]
+    assert _in_own_switch(frames[0])
+    assert not _in_own_switch(sys._getframe())

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sysconfig
 import threading
 import traceback
 from types import FrameType
@@ -33,7 +34,7 @@ from typing import Any
 from mode.utils.logging import get_logger
 from mode.utils.times import Seconds, want_seconds
 
-from .services import Service
+from .services import Service, _set_result_unless_done
 
 __all__ = ["Blocking", "BlockingDetector", "arm_alarm", "blocking_detection_supported"]
 
@@ -72,25 +73,54 @@ _LOOP_DIRS = tuple(
     for module in (asyncio,)
     if module.__file__ is not None
 )
+#: The standard library's folders (without site-packages, which may lie
+#: inside them): code there runs on behalf of its caller.
+_STDLIB_DIRS = tuple(
+    {os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib")}
+)
+_SITE_DIRS = tuple(
+    {os.path.join(sysconfig.get_paths()[key], "") for key in ("purelib", "platlib")}
+)
 
 
-def _idle_in_selector(frame: FrameType | None) -> bool:
-    # The alarm interrupted the loop while it waited for I/O (selectors.py for
-    # asyncio's loops; for loops written in C, such as uvloop, the innermost
-    # Python frame is asyncio's runner): not a block.
-    if frame is None:
-        return False
-    filename = frame.f_code.co_filename
-    return filename.endswith("selectors.py") or filename.startswith(_LOOP_DIRS)
+def _is_stdlib(filename: str) -> bool:
+    return filename.startswith("<") or (
+        filename.startswith(_STDLIB_DIRS) and not filename.startswith(_SITE_DIRS)
+    )
+
+
+def _in_loop_machinery(frame: FrameType | None) -> bool:
+    # Walk out from the interrupted frame past standard-library frames: if the
+    # first caller that is not the standard library is asyncio itself, the
+    # alarm hit the loop's own work (waiting in selectors.py, or helpers it
+    # calls such as traceback extraction in debug mode, logging, heapq), not a
+    # callback of the program: not a block.  Raising there would break the
+    # loop (a timer handle lost, a wake-up never delivered).  For loops written
+    # in C, such as uvloop, the outermost Python frames are asyncio's runner.
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_LOOP_DIRS) or filename.endswith("selectors.py"):
+            return True
+        if not _is_stdlib(filename):
+            return False
+        frame = frame.f_back
+    return False
+
+
+#: The timer callback that ends ``Service.sleep`` (the switch's own wake-up):
+#: it sets a future and returns, so it never blocks the loop itself.
+_WAKE_UP_CODE = _set_result_unless_done.__code__
 
 
 def _in_own_switch(frame: FrameType | None, depth: int = 4) -> bool:
     # The alarm raced with the deadman switch re-arming it: the loop is running
-    # our task, so it is not blocked (the wake-up was merely a little late).
+    # our task or the timer callback that wakes it, so it is not blocked (the
+    # wake-up was merely late: the process was starved of CPU, say).
     while frame is not None and depth > 0:
-        if frame.f_code.co_filename == __file__ and frame.f_code.co_name in (
-            "_deadman_switch",
-            "arm_alarm",
+        code = frame.f_code
+        if code is _WAKE_UP_CODE or (
+            code.co_filename == __file__
+            and code.co_name in ("_deadman_switch", "arm_alarm")
         ):
             return True
         frame, depth = frame.f_back, depth - 1
@@ -147,7 +177,7 @@ class BlockingDetector(Service):
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         arm_alarm(self.timeout)
-        if _idle_in_selector(frame) or _in_own_switch(frame):
+        if _in_loop_machinery(frame) or _in_own_switch(frame):
             return
         msg = f"Blocking detected (timeout={self.timeout!r})"
         stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
