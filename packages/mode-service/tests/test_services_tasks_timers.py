@@ -346,6 +346,28 @@ async def test_itertimer_uses_the_given_sleep_and_breaks_after_it() -> None:
     await s.stop()
 
 
+async def test_itertimer_reads_the_given_clock() -> None:
+    s = Service()
+    await s.start()
+    now = [500.0]
+    slept: list[float] = []
+
+    def clock() -> float:
+        return now[0]
+
+    async def fake_sleep(secs: float) -> None:
+        slept.append(secs)
+        now[0] += secs + 0.25  # a quarter second late every time
+        if len(slept) == 3:
+            s._stopped_set()
+
+    async for _ in s.itertimer(1.0, sleep=fake_sleep, clock=clock):
+        pass
+    # Deadlines 501, 502 on the given clock: each sleep absorbs the lateness.
+    assert slept == [1.0, 0.75, 0.75]
+    await s.stop()
+
+
 async def test_tracebacks_show_running_tasks() -> None:
     s = Service()
     entered = asyncio.Event()

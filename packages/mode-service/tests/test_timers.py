@@ -22,6 +22,7 @@ from mode.timers import (
     MAX_DRIFT_PERCENT,
     MIN_DRIFT_LOG_INTERVAL,
     Timer,
+    loop_time,
     timer_intervals,
 )
 
@@ -71,7 +72,7 @@ def test_defaults_and_constants() -> None:
     timer = Timer(2)
     assert timer.interval == 2
     assert timer.interval_s == 2.0
-    assert timer.clock is time.monotonic
+    assert timer.clock is loop_time
     assert timer.sleep is asyncio.sleep
     assert timer.random is random.random
     assert timer.max_drift_correction == 0.1
@@ -440,6 +441,52 @@ async def test_no_debug_logging_cost_when_disabled(
     with caplog.at_level(logging.INFO, logger="mode.timers"):
         await run(timer, 5)
     assert caplog.records == []
+
+
+# -------------------------------------------------------------- loop clock
+
+#: How far ahead of time.monotonic() the clock of ShiftedLoop is.
+SHIFT = 1_000_000.0
+
+
+class ShiftedLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop whose clock runs SHIFT seconds ahead of monotonic."""
+
+    def time(self) -> float:
+        return super().time() + SHIFT
+
+
+def _in_shifted_loop(fun: Callable[[], float]) -> tuple[float, float]:
+    """Call ``fun`` in a coroutine on a ShiftedLoop; return it and loop.time()."""
+
+    async def main() -> tuple[float, float]:
+        value = fun()
+        return value, asyncio.get_running_loop().time()
+
+    with asyncio.Runner(loop_factory=ShiftedLoop) as runner:
+        return runner.run(main())
+
+
+def test_loop_time_is_the_running_loops_clock() -> None:
+    value, loop_now = _in_shifted_loop(loop_time)
+    assert loop_now - 1.0 < value <= loop_now
+    assert value > time.monotonic() + SHIFT / 2
+
+
+def test_loop_time_is_monotonic_outside_a_loop() -> None:
+    before = time.monotonic()
+    value = loop_time()
+    assert before <= value <= time.monotonic()
+
+
+def test_default_timer_schedules_on_the_loops_clock() -> None:
+    # A timer made outside the loop starts its schedule at its first tick,
+    # on the clock of the loop it runs in.
+    timer = Timer(5.0)
+    sleep, loop_now = _in_shifted_loop(timer.tick)
+    assert sleep == 5.0
+    assert loop_now - 1.0 < timer.epoch <= loop_now
+    assert timer.deadline == timer.epoch + 5.0
 
 
 # -------------------------------------------------------------- deprecated

@@ -1094,20 +1094,23 @@ class Service(ServiceBase, ServiceCallbacks):
         *,
         max_drift_correction: float = 0.1,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
-        clock: ClockArg = monotonic,
+        clock: ClockArg | None = None,
         name: str = "",
     ) -> AsyncGenerator[float, None]:
         """Yield every ``interval`` seconds until the service stops.
 
         Drives a :class:`mode.timers.Timer` (drift-corrected ticks) that
         sleeps with :meth:`sleep` unless ``sleep`` is given, so it ends as
-        soon as the service stops or crashes.  Yields the time slept.  The
-        first value comes after one full interval::
+        soon as the service stops or crashes.  Time is read from ``clock``,
+        by default the running loop's clock
+        (:func:`mode.timers.loop_time`), which is also what :meth:`sleep`
+        waits on, so both follow a virtual clock in tests.  Yields the time
+        slept.  The first value comes after one full interval::
 
             async for _ in self.itertimer(1.0, name="poll"):
                 await self.poll()
         """
-        from .timers import Timer
+        from .timers import Timer, loop_time
 
         if self.should_stop:
             return
@@ -1116,7 +1119,7 @@ class Service(ServiceBase, ServiceCallbacks):
                 interval,
                 max_drift_correction=max_drift_correction,
                 name=name,
-                clock=clock,
+                clock=clock or loop_time,
                 sleep=sleep or self.sleep,
             )
         )

@@ -42,7 +42,7 @@ Supervised children
 
 Restart intensity
     At most ``max_restarts`` restarts within any ``over`` seconds (a sliding
-    window of restart times on a monotonic clock).  Exactly ``max_restarts``
+    window of restart times on the loop's clock).  Exactly ``max_restarts``
     restarts are allowed; the next one inside the window escalates: the
     supervisor stops its children and crashes with ``raises``
     (:class:`~mode.exceptions.MaxRestartsExceeded`), naming the count, the
@@ -93,7 +93,6 @@ import dataclasses
 import random as _random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from time import monotonic
 from typing import Any, Final, Literal, TypeAlias
 
 from mode.utils.futures import notify
@@ -102,6 +101,7 @@ from mode.utils.types.trees import NodeT
 
 from .exceptions import MaxRestartsExceeded
 from .services import Service
+from .timers import loop_time
 from .types.services import ServiceT
 from .types.supervisors import ReplacementT, SupervisorStrategyT
 
@@ -291,7 +291,10 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
             top of the immediate reaction to crashes (default 5.0).
         child_shutdown_timeout: Seconds a child may take to stop (default:
             twice the child's own ``shutdown_timeout``).
-        clock: Monotonic clock for the restart window and backoff (tests).
+        clock: Monotonic clock for the restart window and the backoff reset
+            (default :func:`mode.timers.loop_time`, the running loop's
+            clock, which the backoff sleep waits on too; injectable for
+            tests).
         sleep: ``async sleep(seconds)`` used for backoff delays (tests;
             default :meth:`Service.sleep`, which returns on stop).
         random: Returns a number in ``[0, 1)`` for the jitter (tests).
@@ -337,7 +340,7 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
         backoff: Backoff | None = None,
         poll_interval: Seconds = 5.0,
         child_shutdown_timeout: Seconds | None = None,
-        clock: Callable[[], float] = monotonic,
+        clock: Callable[[], float] = loop_time,
         sleep: _SleepT | None = None,
         random: Callable[[], float] | None = None,
         beacon: NodeT[Any] | None = None,

@@ -5,7 +5,9 @@
     async for slept in Timer(5.0, name="flush"):
         await flush()
 
-Scheduling is deadline based, on a monotonic clock: tick ``k`` is due at
+Scheduling is deadline based, on the event loop's clock (:func:`loop_time`,
+which is :func:`time.monotonic` on asyncio and uvloop unless a test puts the
+loop on virtual time): tick ``k`` is due at
 ``epoch + k * interval`` (``epoch`` is the time of the first tick), and each
 sleep lasts ``deadline - now``.  Late wake-ups and the time the loop body
 takes are therefore absorbed by the next sleep instead of accumulating: after
@@ -53,6 +55,7 @@ __all__ = [
     "RandomArg",
     "SleepArg",
     "Timer",
+    "loop_time",
     "timer_intervals",
 ]
 
@@ -72,6 +75,23 @@ SleepArg: TypeAlias = Callable[[float], Awaitable[Any]]
 RandomArg: TypeAlias = Callable[[], float]
 
 logger = logging.getLogger(__name__)
+
+
+def loop_time() -> float:
+    """Return the running event loop's time, or :func:`time.monotonic` outside one.
+
+    The default clock of :class:`Timer` (and of ``Service.itertimer`` and
+    the supervisors).  It is read on every call, so it follows whatever
+    clock the running loop uses: ``loop.time()`` is :func:`time.monotonic`
+    on asyncio and uvloop, and a virtual clock in tests (such as
+    ``mode.testing.VirtualClock``), under which timers then advance
+    instantly.  Called where no loop runs (a timer built at import time, a
+    thread), it returns :func:`time.monotonic`, the same scale.  Never fails.
+    """
+    loop = asyncio.events._get_running_loop()
+    if loop is None:
+        return time.monotonic()
+    return loop.time()
 
 
 def _seconds(value: Seconds, what: str, *, allow_zero: bool) -> float:
@@ -98,7 +118,8 @@ class Timer:
         max_drift_correction: How late a tick may still fire, in seconds; a
             deadline missed by more is skipped.
         name: Used in log messages.
-        clock: Monotonic clock (injectable for tests).
+        clock: Monotonic clock, read at every tick (default :func:`loop_time`:
+            the running loop's clock; injectable for tests).
         sleep: The coroutine function used to sleep; a service passes its
             own, which returns early when the service stops.
         jitter: Maximum random offset, in seconds, added to or subtracted from
@@ -159,7 +180,7 @@ class Timer:
         *,
         max_drift_correction: float = 0.1,
         name: str = "",
-        clock: ClockArg = time.monotonic,
+        clock: ClockArg = loop_time,
         sleep: SleepArg = asyncio.sleep,
         jitter: Seconds = 0.0,
         random: RandomArg = _random.random,
@@ -334,7 +355,7 @@ def timer_intervals(
     interval: Seconds,
     max_drift_correction: float = 0.1,
     name: str = "",
-    clock: ClockArg = time.monotonic,
+    clock: ClockArg = loop_time,
 ) -> Iterator[float]:
     """Deprecated: yield the seconds to sleep before each tick, forever.
 
