@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+import types
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -76,6 +77,26 @@ def _policy_class() -> Callable[[str, LoopFactory], asyncio.AbstractEventLoopPol
     FactoryPolicy.__module__ = __name__
     FactoryPolicy.__qualname__ = "FactoryPolicy"
     return FactoryPolicy
+
+
+def importer_stacklevel() -> int:
+    """Return the ``stacklevel`` of the code importing the calling module.
+
+    Called from a module's body at import (``mode.loop.uvloop``...): counts
+    frames outwards from that body, as :func:`warnings.warn` does (it skips
+    importlib's own frames), past any import hook's ``exec_module`` (pytest's
+    assertion rewriter, for one), so the warning names the user's import line.
+    """
+    frame: types.FrameType | None = sys._getframe(2)
+    level = 1
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not ("importlib" in filename and "_bootstrap" in filename):
+            level += 1
+            if frame.f_code.co_name != "exec_module":
+                return level
+        frame = frame.f_back
+    return level
 
 
 def install(

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 
+from mode.loop._policy import importer_stacklevel as _importer_stacklevel
 from mode.loop._policy import install as _install
 
 __all__ = ["Policy", "policy"]
 
 #: The event-loop policy set by this import.
 policy: asyncio.AbstractEventLoopPolicy = _install(
-    "gevent", caller="import mode.loop.gevent", stacklevel=2
+    "gevent", caller="import mode.loop.gevent", stacklevel=_importer_stacklevel()
 )
 #: Its class: asyncio's default policy, creating asyncio-gevent loops.
 Policy: type[asyncio.AbstractEventLoopPolicy] = type(policy)

@@ -13,8 +13,9 @@ ImportError) when uvloop is not installed, with the ``pip install
 
 from __future__ import annotations
 
+from mode.loop._policy import importer_stacklevel as _importer_stacklevel
 from mode.loop._policy import install as _install
 
 __all__: list[str] = []
 
-_install("uvloop", caller="import mode.loop.uvloop", stacklevel=2)
+_install("uvloop", caller="import mode.loop.uvloop", stacklevel=_importer_stacklevel())

@@ -13,8 +13,11 @@ ImportError) off Windows, or when winloop is not installed (``pip install
 
 from __future__ import annotations
 
+from mode.loop._policy import importer_stacklevel as _importer_stacklevel
 from mode.loop._policy import install as _install
 
 __all__: list[str] = []
 
-_install("winloop", caller="import mode.loop.winloop", stacklevel=2)
+_install(
+    "winloop", caller="import mode.loop.winloop", stacklevel=_importer_stacklevel()
+)
