@@ -45,12 +45,14 @@ class Event:
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop
         self._value = False
-        self._waiters: deque[asyncio.Future[bool]] = deque()
+        # Made by the first wait(): most events are set before anyone waits.
+        self._waiters: deque[asyncio.Future[bool]] | None = None
 
     def __repr__(self) -> str:
         state = "set" if self._value else "unset"
         name = type(self).__qualname__
-        return f"<{name} at {id(self):#x} [{state}, waiters:{len(self._waiters)}]>"
+        waiting = len(self._waiters or ())
+        return f"<{name} at {id(self):#x} [{state}, waiters:{waiting}]>"
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -92,7 +94,7 @@ class Event:
         """
         if not self._value:
             self._value = True
-            for fut in self._waiters:
+            for fut in self._waiters or ():
                 if not fut.done():
                     fut.set_result(True)
 
@@ -152,9 +154,12 @@ class Event:
                 "Event with loop= set to the loop that waits"
             )
         fut: asyncio.Future[bool] = running.create_future()
-        self._waiters.append(fut)
+        waiters = self._waiters
+        if waiters is None:
+            waiters = self._waiters = deque()
+        waiters.append(fut)
         try:
             await fut
             return True
         finally:
-            self._waiters.remove(fut)
+            waiters.remove(fut)
