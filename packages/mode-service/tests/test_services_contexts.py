@@ -137,3 +137,32 @@ async def test_context_exit_errors_do_not_stop_the_shutdown() -> None:
         await s.stop()
     # The async context was still exited and on_shutdown still ran.
     assert log == ["enter async", "exit async", "on_shutdown"]
+
+
+async def test_a_failing_start_exits_the_contexts_entered_so_far() -> None:
+    log: list[str] = []
+
+    class Failing(Service):
+        async def on_start(self) -> None:
+            self.add_context(sync_ctx("sync", log))
+            await self.add_async_context(async_ctx("async", log))
+            raise RuntimeError("start failed")
+
+    with pytest.raises(RuntimeError, match="start failed"):
+        await Failing().start()
+    assert log == ["enter sync", "enter async", "exit sync", "exit async"]
+
+
+async def test_exit_stacks_are_made_on_first_use_and_can_be_replaced() -> None:
+    log: list[str] = []
+    s = Service()
+    assert s._exit_stack is None
+    assert s._async_exit_stack is None  # a service without contexts costs none
+    mine, amine = contextlib.ExitStack(), contextlib.AsyncExitStack()
+    s.exit_stack, s.async_exit_stack = mine, amine
+    assert (s.exit_stack, s.async_exit_stack) == (mine, amine)
+    s.add_context(sync_ctx("a", log))
+    await s.add_async_context(async_ctx("b", log))
+    async with s:
+        pass
+    assert log == ["enter a", "enter b", "exit a", "exit b"]

@@ -943,11 +943,23 @@ class Service(ServiceBase, ServiceCallbacks):
         loop = asyncio.get_running_loop()
         halt = self._new_halt_waiter(loop)
         try:
-            await asyncio.wait(
-                [*futures, halt],
-                timeout=timeout,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
+            if futures:
+                await asyncio.wait(
+                    [*futures, halt],
+                    timeout=timeout,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            elif timeout is None:
+                # Waiting for the stop alone: await the halt future itself,
+                # which wakes this task on the very iteration the stop sets
+                # it (asyncio.wait would take one more, per waiting task).
+                await halt
+            else:
+                timer = loop.call_later(timeout, _set_result_unless_done, halt)
+                try:
+                    await halt
+                finally:
+                    timer.cancel()
         finally:
             self._drop_halt_waiter(halt)
 
