@@ -1,0 +1,661 @@
+"""The Worker: run services as a process, with logging, signals and exit codes.
+
+See :class:`Worker`.  The exit codes are in :mod:`mode.worker._exits`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
+from typing import IO, Any, ClassVar, NoReturn
+
+from mode.services import Service
+from mode.types.services import ServiceT
+from mode.utils.futures import maybe_cancel
+from mode.utils.imports import symbol_by_name
+from mode.utils.logging import Severity, get_logger, level_number
+from mode.utils.times import Seconds, want_seconds
+from mode.utils.tracebacks import format_task_stack
+
+from ._exits import (
+    EX_FAILURE,
+    EX_INTERRUPTED,
+    EX_OK,
+    EX_OSERR,
+    EX_SHUTDOWN_TIMEOUT,
+    exit_code_of,
+)
+
+__all__ = ["BLOCK_DETECTOR", "Worker"]
+
+logger = get_logger("mode.worker")
+
+#: The blocking detector class started by ``debug=True`` (a symbol path).
+BLOCK_DETECTOR = "mode.debug:BlockingDetector"
+
+#: SIGINT, SIGTERM and SIGUSR1 by name: some platforms lack some of them.
+_HANDLED_SIGNALS = ("SIGINT", "SIGTERM", "SIGUSR1")
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
+
+
+class Worker(Service):
+    """Run services as a process: logging, signals, a bounded stop, exit codes.
+
+    Arguments:
+        *services: The services to run.  They become children of the worker:
+            started in order after the worker's own ``on_start``, stopped in
+            reverse order.
+        loglevel: Level of the root logger (a name such as ``"info"`` or a
+            number); None leaves the level as it is (WARNING by default).
+        logfile: Log to this file (plain format) instead of the console
+            (stderr, coloured when stdout is a terminal).
+        logging_config: A :func:`logging.config.dictConfig` mapping that
+            replaces the generated configuration, or is merged into it
+            section by section when it holds ``"merge": True``.
+        loghandlers: Extra handlers added to the root logger.
+        redirect_stdouts: Send ``print()`` output and other writes to
+            stdout/stderr to the ``mode.redirect`` logger while running.
+        redirect_stdouts_level: Level of those records (default WARN).
+        override_logging: False: never configure logging (nor redirect).
+        stdout, stderr: Where :meth:`say`, :meth:`carp` and the SIGUSR1
+            report write (default: ``sys.stdout``/``sys.stderr`` when the
+            worker is created, before any redirection).
+        quiet: :meth:`say` and :meth:`carp` print nothing.
+        debug: Start the blocking detector and the aiomonitor console.
+        console_port: Port of the debug console (and ``+1``, ``+2`` for
+            aiomonitor's web UI and Python REPL).
+        blocking_timeout: Seconds the event loop may be blocked before the
+            blocking detector reports it (with ``debug=True``).
+        loop: The event-loop backend :meth:`execute_from_commandline` runs
+            on: a :mod:`mode.loop` name (``"asyncio"``, ``"uvloop"``...), or
+            an event loop object to use as is.  None means ``"asyncio"``.
+        daemon: True: run until stopped (by a signal, :meth:`stop` or a
+            crash).  False: stop as soon as every service has started.
+        shutdown_timeout: Seconds the whole stop may take; then the tasks
+            still running are listed with their stacks, cancelled, and the
+            process exits with :data:`~mode.worker.EX_SHUTDOWN_TIMEOUT`.
+        **kwargs: Passed to :class:`~mode.Service` (``beacon=``).
+
+    Raises:
+        TypeError: one of ``services`` is not a service.
+        ValueError: ``loglevel`` or ``redirect_stdouts_level`` is not a log
+            level, or a timeout is not positive.
+
+    Logging is configured in :meth:`on_first_start`, and only when
+    ``override_logging`` is true **and** the root logger has no handler yet:
+    a program (or test runner) that configured logging itself keeps its
+    configuration, and no output is redirected.
+    """
+
+    #: Symbol path of the blocking detector class (see :attr:`blocking_detector`).
+    BLOCK_DETECTOR: ClassVar[str] = BLOCK_DETECTOR
+
+    #: After the stop deadline, seconds the cancelled tasks get to finish
+    #: before the process exits without them; also how long each non-daemon
+    #: thread still alive at exit is waited for.
+    cancel_grace: float = 1.0
+
+    #: Seconds closing the event loop may take (``asyncio.Runner.close``:
+    #: async generators, the default executor) before the process exits
+    #: without waiting.
+    close_timeout: float = 5.0
+
+    logger = logger
+
+    services: tuple[ServiceT, ...]
+
+    def __init__(
+        self,
+        *services: ServiceT,
+        debug: bool = False,
+        quiet: bool = False,
+        logging_config: Mapping[str, Any] | None = None,
+        loglevel: Severity | None = None,
+        logfile: str | os.PathLike[str] | IO[str] | None = None,
+        redirect_stdouts: bool = True,
+        redirect_stdouts_level: Severity | None = "WARN",
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        console_port: int = 50101,
+        loghandlers: Iterable[logging.Handler] | None = None,
+        blocking_timeout: Seconds = 10.0,
+        loop: str | asyncio.AbstractEventLoop | None = None,
+        override_logging: bool = True,
+        daemon: bool = True,
+        shutdown_timeout: Seconds = 30.0,
+        **kwargs: Any,
+    ) -> None:
+        for service in services:
+            if not isinstance(service, ServiceT):
+                raise TypeError(
+                    f"Worker() runs services (mode.Service instances), not "
+                    f"{type(service).__name__}: {service!r}"
+                )
+        self.services = tuple(services)
+        self.debug = debug
+        self.quiet = quiet
+        self.logging_config = logging_config
+        self.loglevel = loglevel
+        level_number(loglevel)  # fail now on an unknown level name
+        self.logfile = logfile
+        self.loghandlers = list(loghandlers or ())
+        self.redirect_stdouts = redirect_stdouts
+        self.redirect_stdouts_level = level_number(redirect_stdouts_level or "WARN")
+        self.override_logging = override_logging
+        self.stdout = sys.stdout if stdout is None else stdout
+        self.stderr = sys.stderr if stderr is None else stderr
+        self.console_port = console_port
+        self.blocking_timeout = _positive(blocking_timeout, "blocking_timeout")
+        self.daemon = daemon
+        self.shutdown_timeout = _positive(shutdown_timeout, "shutdown_timeout")
+        self.loop_backend: str | None = None
+        event_loop: asyncio.AbstractEventLoop | None = None
+        if isinstance(loop, asyncio.AbstractEventLoop):
+            event_loop = loop
+        else:
+            self.loop_backend = loop
+        self._signal_stop_task: asyncio.Task[None] | None = None
+        self._signal_stop_time: float | None = None
+        self._starting_fut: asyncio.Future[None] | None = None
+        self._shutting_down = False
+        self._force_stop: asyncio.Event | None = None
+        self._signals_installed: list[int] = []
+        self._fallbacks: dict[int, Any] = {}
+        self._unclean_exit = False
+        self._owns_process = False
+        super().__init__(loop=event_loop, **kwargs)
+        for service in self.services:
+            service.beacon.reattach(self.beacon)
+
+    # -- output --------------------------------------------------------------
+
+    def say(self, msg: str) -> None:
+        """Print ``msg`` to :attr:`stdout`, unless ``quiet``."""
+        if not self.quiet:
+            print(msg, file=self.stdout, flush=True)
+
+    def carp(self, msg: str) -> None:
+        """Print ``msg`` to :attr:`stderr`, unless ``quiet``."""
+        if not self.quiet:
+            print(msg, file=self.stderr, flush=True)
+
+    # -- start ---------------------------------------------------------------
+
+    def on_init_dependencies(self) -> Iterable[ServiceT]:
+        """Return the services to run (and the blocking detector with ``debug``)."""
+        if self.debug:
+            return [self.blocking_detector, *self.services]
+        return list(self.services)
+
+    async def on_first_start(self) -> None:
+        """Run on the first start, before the services start.
+
+        Calls :meth:`default_on_first_start`; override this and call that
+        (not ``super()``) to keep the default steps.
+        """
+        await self.default_on_first_start()
+
+    async def default_on_first_start(self) -> None:
+        """Set up logging, run :meth:`on_execute`, start the debug console, and
+        install the signal handlers, in that order.
+
+        Raises whatever logging set-up, :meth:`on_execute` or the console
+        raise (the worker then fails to start and exits with code 1).
+        """
+        if self.override_logging:
+            self._setup_logging()
+        await self.on_execute()
+        if self.debug:
+            self._add_monitor()
+        self.install_signal_handlers()
+
+    async def on_execute(self) -> None:
+        """Hook: runs once, after logging is set up, before any service starts.
+
+        An exception fails the start: it is logged and the process exits 1.
+        """
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int | None) -> None:
+        """Hook: runs right after the worker configured the root logger.
+
+        ``level`` is the root level set (None: left as it was).  Not called
+        when the worker leaves logging alone.  An exception fails the start.
+        """
+
+    async def on_startup_finished(self) -> None:
+        """Hook: runs once every service has started (before waiting to stop).
+
+        An exception fails the start: it is logged and the process exits 1.
+        """
+
+    async def on_started(self) -> None:
+        """Log ``Ready``, run :meth:`on_startup_finished`, then, with
+        ``daemon=True``, wait until the worker is stopped or crashes (so
+        ``start()`` returns only then).
+        """
+        self.log.info("Ready: %d service(s) started", len(self.services))
+        await self.on_startup_finished()
+        if self.daemon:
+            await self.wait_until_stopped()
+
+    def _setup_logging(self) -> None:
+        root = logging.getLogger()
+        if root.handlers:
+            # Configured by the program itself (or a test runner): keep it.
+            self.log.debug("The root logger has handlers: logging left as it is")
+            return
+        from mode.utils.logging import redirect_stdouts, setup_logging
+
+        try:
+            level = setup_logging(
+                loglevel=self.loglevel,
+                logfile=self.logfile,
+                logging_config=self.logging_config,
+                loghandlers=self.loghandlers,
+            )
+        except Exception as exc:
+            # Logging may be half-configured: say it on stderr directly (the
+            # start then fails and the error is logged with its traceback).
+            print(f"CANNOT SETUP LOGGING: {exc!r}", file=self.stderr, flush=True)
+            raise
+        self.on_setup_root_logger(root, level)
+        if self.redirect_stdouts:
+            self.add_context(redirect_stdouts(severity=self.redirect_stdouts_level))
+
+    def _add_monitor(self) -> None:
+        from ._console import CONSOLE_HOST, start_console
+
+        monitor = start_console(
+            self.loop, port=self.console_port, locals={"worker": self}
+        )
+        self.add_context(monitor)
+        self.log.info(
+            "Debug console on telnet://%s:%d (web UI on port %d)",
+            CONSOLE_HOST,
+            self.console_port,
+            self.console_port + 1,
+        )
+
+    @cached_property
+    def blocking_detector(self) -> ServiceT:
+        """The blocking detector (``BLOCK_DETECTOR``), created on first use."""
+        detector: ServiceT = symbol_by_name(self.BLOCK_DETECTOR)(
+            self.blocking_timeout, beacon=self.beacon
+        )
+        return detector
+
+    async def maybe_start_blockdetection(self) -> None:
+        """Start the blocking detector now if ``debug`` (and not started yet)."""
+        if self.debug:
+            await self.add_runtime_dependency(self.blocking_detector)
+
+    # -- signals -------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        """Handle SIGINT, SIGTERM and SIGUSR1 on the worker's loop.
+
+        SIGINT and SIGTERM start one graceful stop; a SIGINT during the stop
+        forces it.  SIGUSR1 writes every thread's and task's stack to
+        :attr:`stderr`.  Where the loop cannot handle signals (Windows),
+        SIGINT and SIGTERM fall back to :func:`signal.signal`; where that
+        fails too (a loop outside the main thread) they are left alone.  It
+        never raises.  Idempotent.
+        """
+        if self._signals_installed or self._fallbacks:
+            return
+        loop = self.loop
+        for name in _HANDLED_SIGNALS:
+            signum = getattr(signal, name, None)
+            if signum is None:  # pragma: no cover - Windows has no SIGUSR1
+                continue
+            if self._add_signal_handler(loop, signum, self._on_signal, signum):
+                self._signals_installed.append(signum)
+            elif signum != getattr(signal, "SIGUSR1", None):
+                self._signal_fallback(loop, signum)
+
+    def _add_signal_handler(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        signum: int,
+        callback: Callable[[int], None],
+        arg: int,
+    ) -> bool:
+        try:
+            loop.add_signal_handler(signum, callback, arg)
+        except (NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+            self.log.debug("Cannot handle %s here: %r", _signal_name(signum), exc)
+            return False
+        return True
+
+    def _signal_fallback(self, loop: asyncio.AbstractEventLoop, signum: int) -> None:
+        def _handler(received: int, frame: Any) -> None:
+            loop.call_soon_threadsafe(self._on_signal, received)
+
+        try:
+            self._fallbacks[signum] = signal.signal(signum, _handler)
+        except (ValueError, OSError) as exc:  # pragma: no cover - not main thread
+            self.log.debug("Cannot handle %s at all: %r", _signal_name(signum), exc)
+
+    def _remove_signal_handlers(self) -> None:
+        installed, self._signals_installed = self._signals_installed, []
+        for signum in installed:
+            try:
+                self.loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError, ValueError, OSError):
+                pass  # pragma: no cover - the loop is closing
+        fallbacks, self._fallbacks = self._fallbacks, {}
+        for signum, previous in fallbacks.items():
+            try:
+                signal.signal(signum, previous)
+            except (TypeError, ValueError, OSError):  # pragma: no cover
+                pass  # not main thread, or a handler not set from Python
+
+    def _on_signal(self, signum: int) -> None:
+        if signum == getattr(signal, "SIGUSR1", None):
+            self._cry()
+            return
+        if signum == signal.SIGINT:
+            self.carp("-INT- -INT- -INT- -INT- -INT- -INT-")
+        if not self._shutting_down:
+            self._schedule_shutdown(signum)
+        elif signum == signal.SIGINT and self._force_stop is not None:
+            if not self._force_stop.is_set():
+                self.log.warning("SIGINT during the shutdown: forcing it")
+                self._force_stop.set()
+        else:
+            self.log.info(
+                "Signal %s ignored: already shutting down", _signal_name(signum)
+            )
+
+    def _cry(self) -> None:
+        from mode.utils.logging import cry
+
+        try:
+            cry(file=self.stderr)
+            self.stderr.flush()
+        except Exception as exc:  # pragma: no cover - a broken stderr
+            self.log.error("Cannot write the SIGUSR1 report: %r", exc, exc_info=exc)
+
+    def _schedule_shutdown(self, signum: int) -> None:
+        """Start the graceful stop for signal ``signum`` (only the first time)."""
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        loop = self.loop
+        self._signal_stop_time = loop.time()
+        self.log.info("Signal received: %s (%d)", _signal_name(signum), signum)
+        self._signal_stop_task = loop.create_task(
+            self._stop_on_signal(), name=f"{self.label}._stop_on_signal"
+        )
+
+    async def _stop_on_signal(self) -> None:
+        try:
+            await self.stop()
+        finally:
+            maybe_cancel(self._starting_fut)
+
+    async def on_shutdown(self) -> None:
+        """Remove the signal handlers, unless the worker runs the process
+        (:meth:`execute_from_commandline` keeps them until the loop closes, so
+        a late signal still reaches the worker).
+        """
+        if not self._owns_process:
+            self._remove_signal_handlers()
+
+    # -- running as a process ------------------------------------------------
+
+    def execute_from_commandline(self) -> NoReturn:
+        """Run the worker in this process until it stops, then exit.
+
+        Never returns: ends with :func:`sys.exit` and the exit code
+        (:mod:`mode.worker` lists them: 0 on a normal end or signal stop, 1
+        when a service raised or crashed, 71 on MemoryError, 75 when the
+        stop overran ``shutdown_timeout``, 130 when a second SIGINT forced
+        it).  Runs ``asyncio.Runner(loop_factory=mode.loop.factory(loop))``.
+        A startup error is logged once, with its traceback, at error level.
+        """
+        code = self._execute()
+        sys.exit(code)
+
+    def _loop_factory(self) -> Callable[[], asyncio.AbstractEventLoop]:
+        if self._loop is not None:
+            event_loop = self._loop
+            return lambda: event_loop
+        from mode.loop import factory
+
+        return factory(self.loop_backend or "asyncio")
+
+    def _execute(self) -> int:
+        runner = asyncio.Runner(loop_factory=self._loop_factory())
+        try:
+            code = runner.run(self._main())
+        except KeyboardInterrupt:
+            # A second Ctrl-C where no SIGINT handler could be installed.
+            code = EX_INTERRUPTED
+            self._unclean_exit = True
+        except MemoryError:
+            print("Out of memory!", file=self.stderr, flush=True)
+            code = EX_OSERR
+            self._unclean_exit = True
+        except SystemExit as exc:  # raised straight out of the loop by a task
+            code = exit_code_of(exc)
+        if self._unclean_exit:
+            self._exit_now(code)
+        self._bounded(runner.close, code, "closing the event loop")
+        self._join_threads(code)
+        return code
+
+    def _bounded(self, fun: Callable[[], Any], code: int, what: str) -> None:
+        watchdog = threading.Timer(
+            self.close_timeout, self._watchdog_fired, args=(code, what)
+        )
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            fun()
+        finally:
+            watchdog.cancel()
+
+    def _watchdog_fired(self, code: int, what: str) -> None:  # pragma: no cover
+        # Only runs when closing the loop hangs; the process then ends with
+        # os._exit, which also loses coverage data.
+        self._report(
+            logging.ERROR, "Stuck while %s: exiting without waiting any longer", what
+        )
+        self._exit_now(code)
+
+    def _join_threads(self, code: int) -> None:
+        me = threading.current_thread()
+        stuck = []
+        for thread in threading.enumerate():
+            if thread is me or thread.daemon:
+                continue
+            thread.join(self.cancel_grace)
+            if thread.is_alive():
+                stuck.append(thread.name)
+        if stuck:
+            self._report(
+                logging.ERROR,
+                "Threads still running at exit: %s; exiting without them",
+                ", ".join(stuck),
+            )
+            self._exit_now(code)
+
+    def _exit_now(self, code: int) -> NoReturn:  # pragma: no cover
+        """End the process at once (stuck tasks or threads would block exit).
+
+        Tested (test_shutdown_deadline), but a process ending with os._exit
+        writes no coverage data.
+        """
+        logging.shutdown()
+        for stream in (self.stdout, self.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):  # pragma: no cover - closed stream
+                pass
+        os._exit(code)
+
+    async def _main(self) -> int:
+        self._force_stop = asyncio.Event()
+        self._owns_process = True
+        loop = asyncio.get_running_loop()
+        code = EX_OK
+        self._starting_fut = starting = loop.create_task(
+            self.start(), name=f"{self.label}.start"
+        )
+        try:
+            await starting
+        except asyncio.CancelledError:
+            pass  # the signal stop cancelled the start: a normal end
+        except MemoryError:
+            print("Out of memory!", file=self.stderr, flush=True)
+            code = EX_OSERR
+        except Exception as exc:
+            self._report(logging.ERROR, "Error: %r", exc, exc=exc)
+            code = EX_FAILURE
+        finally:
+            maybe_cancel(starting)
+        try:
+            self.on_worker_shutdown()
+        except Exception as exc:
+            self._report(logging.ERROR, "Error in on_worker_shutdown: %r", exc, exc=exc)
+            code = code or EX_FAILURE
+        stop_code = await self._bounded_stop()
+        crash = self.crash_reason
+        if crash is not None and code == EX_OK:
+            # The traceback was logged when the service crashed.
+            self._report(logging.CRITICAL, "Stopped after a crash: %r", crash)
+            code = exit_code_of(crash)
+        return code or stop_code
+
+    def on_worker_shutdown(self) -> None:
+        """Hook (sync): runs when the worker's start has ended, before it stops.
+
+        Runs on every way out (stop signal, crash, start error).  An
+        exception is logged and makes the exit code 1; the stop still runs.
+        """
+
+    async def _bounded_stop(self) -> int:
+        """Stop the worker within ``shutdown_timeout``; return an exit code."""
+        loop = asyncio.get_running_loop()
+        self._shutting_down = True
+        began = self._signal_stop_time
+        if began is None:
+            began = loop.time()
+        stop_task = self._signal_stop_task
+        if stop_task is None:
+            stop_task = loop.create_task(self.stop(), name=f"{self.label}.stop")
+        force = self._force_stop
+        assert force is not None
+        force_wait = loop.create_task(force.wait())
+        remaining = began + self.shutdown_timeout - loop.time()
+        try:
+            await asyncio.wait(
+                [stop_task, force_wait],
+                timeout=max(remaining, 0.0),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            force_wait.cancel()
+            await asyncio.wait([force_wait])  # gone before stuck tasks are listed
+        if stop_task.done():
+            code = EX_OK
+            if not stop_task.cancelled():
+                exc = stop_task.exception()
+                if exc is not None:
+                    self._report(
+                        logging.ERROR, "Error while stopping: %r", exc, exc=exc
+                    )
+                    code = exit_code_of(exc)
+            await self._cancel_leftovers(report=False)
+            return code
+        if force.is_set():
+            self._report(
+                logging.ERROR,
+                "Shutdown forced by SIGINT: cancelling the remaining tasks",
+            )
+            code = EX_INTERRUPTED
+        else:
+            self._report(
+                logging.ERROR,
+                "Shutdown did not finish within shutdown_timeout=%r s: "
+                "cancelling the remaining tasks",
+                self.shutdown_timeout,
+            )
+            code = EX_SHUTDOWN_TIMEOUT
+        await self._cancel_leftovers(report=True)
+        return code
+
+    async def _cancel_leftovers(self, *, report: bool) -> None:
+        """Cancel every other task of the loop; wait ``cancel_grace`` for them.
+
+        With ``report`` each is first logged with the stack it is stuck in.
+        Tasks that outlive the grace period are logged, and the process will
+        exit without closing the loop.
+        """
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not tasks:
+            return
+        for task in tasks:
+            if report:
+                self._report(
+                    logging.ERROR,
+                    "Stuck task %s at:\n%s",
+                    task.get_name(),
+                    _stack_of(task),
+                )
+            task.cancel()
+        _, pending = await asyncio.wait(tasks, timeout=self.cancel_grace)
+        for task in pending:
+            self._unclean_exit = True
+            self._report(
+                logging.ERROR,
+                "Task %s ignores cancellation; exiting without it. It is at:\n%s",
+                task.get_name(),
+                _stack_of(task),
+            )
+
+    def _report(
+        self, level: int, msg: str, *args: Any, exc: BaseException | None = None
+    ) -> None:
+        """Log an outcome of the run; print it on :attr:`stderr` if no handler
+        would show it (logging left unconfigured: mode's loggers only have a
+        NullHandler, so the record would vanish).
+        """
+        self.log.log(level, msg, *args, exc_info=exc)
+        if not logging.getLogger().handlers:
+            print(msg % args, file=self.stderr, flush=True)
+            if exc is not None:
+                traceback.print_exception(exc, file=self.stderr)
+
+    def _repr_info(self) -> str:
+        return repr(list(self.services))
+
+
+def _stack_of(task: asyncio.Task[Any]) -> str:
+    try:
+        return format_task_stack(task)
+    except Exception as exc:  # pragma: no cover - diagnostics must not fail
+        return f"<stack unavailable: {exc!r}>"
+
+
+def _positive(value: Seconds, what: str) -> float:
+    secs = want_seconds(value)
+    if not secs > 0:
+        raise ValueError(f"Worker {what} must be > 0 seconds, got {value!r}")
+    return float(secs)

@@ -1,0 +1,254 @@
+"""Services and worker scenarios run in subprocesses by the mode-worker tests.
+
+``python -m mode.worker run workerapps:ticker`` runs one of the services
+below; ``python workerapps.py SCENARIO [JSON]`` runs a Worker scenario, the
+JSON object giving extra Worker keyword arguments.  Every service logs
+``APP-READY`` (warning level, so it shows whatever logging set-up) once it
+has started: the tests wait for that line before sending signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import threading
+import time
+from typing import Any
+
+from mode import Service
+from mode.worker import Worker
+
+log = logging.getLogger("workerapps")
+
+
+class Ticker(Service):
+    """Runs a timer until stopped."""
+
+    async def on_started(self) -> None:
+        log.warning("APP-READY")
+
+    @Service.timer(0.05)
+    async def _tick(self) -> None:
+        pass
+
+
+class Printer(Ticker):
+    """Prints a line to stdout when started."""
+
+    async def on_started(self) -> None:
+        print("PRINTED-LINE")
+        log.info("INFO-LINE", extra={"data": {"answer": 42}})
+        await super().on_started()
+
+
+class Crasher(Service):
+    """A background task raises once the service has started."""
+
+    @Service.task
+    async def _boom(self) -> None:
+        log.warning("APP-READY")
+        await asyncio.sleep(0)
+        raise RuntimeError("task exploded")
+
+
+class ExitsWith3(Service):
+    """A background task raises SystemExit(3)."""
+
+    @Service.task
+    async def _exit(self) -> None:
+        await asyncio.sleep(0)
+        raise SystemExit(3)
+
+
+class StartFails(Service):
+    """on_start raises KeyError('boom')."""
+
+    async def on_start(self) -> None:
+        raise KeyError("boom")
+
+
+class OutOfMemory(Service):
+    """on_start raises MemoryError."""
+
+    async def on_start(self) -> None:
+        raise MemoryError()
+
+
+class StuckStop(Ticker):
+    """on_stop waits for an event nobody sets (cancellable)."""
+
+    async def on_stop(self) -> None:
+        log.warning("STOP-STUCK")
+        await asyncio.Event().wait()
+
+
+class Stubborn(Ticker):
+    """on_stop ignores cancellation: the process must exit without it."""
+
+    async def on_stop(self) -> None:
+        log.warning("STOP-STUCK")
+        for _ in range(1000):
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                pass
+
+
+class Blocker(Service):
+    """Blocks the event loop (time.sleep) once started."""
+
+    @Service.task
+    async def _block(self) -> None:
+        log.warning("APP-READY")
+        await asyncio.sleep(0.05)
+        time.sleep(5)
+
+
+class SlowStart(Service):
+    """on_start never finishes by itself."""
+
+    async def on_start(self) -> None:
+        log.warning("APP-READY")
+        await asyncio.Event().wait()
+
+
+class StartExits(Service):
+    """on_start raises SystemExit(5): asyncio lets it out of the loop."""
+
+    async def on_start(self) -> None:
+        raise SystemExit(5)
+
+
+class Lingering(Ticker):
+    """Starts a non-daemon thread that never ends."""
+
+    async def on_start(self) -> None:
+        self.forever = threading.Event()
+        threading.Thread(target=self.forever.wait, name="lingering").start()
+
+
+class Parent(Service):
+    """A small tree for `mode graph`: two children, one with its own child."""
+
+    def __post_init__(self) -> None:
+        self.add_dependency(Ticker())
+        self.leaf = Printer()
+
+    def on_init_dependencies(self) -> list[Service]:
+        return [_Middle(self.leaf)]
+
+
+class _Middle(Service):
+    def __init__(self, leaf: Service) -> None:
+        super().__init__()
+        self.add_dependency(leaf)
+
+    @property
+    def label(self) -> str:
+        return 'Mid "dle"'
+
+
+ticker = Ticker()
+printer = Printer()
+not_a_service = 42
+
+
+def make_ticker() -> Ticker:
+    """A factory target."""
+    return Ticker()
+
+
+def make_nothing() -> int:
+    """A factory that returns no service."""
+    return 1
+
+
+def make_broken() -> Ticker:
+    """A factory that raises."""
+    raise ZeroDivisionError("factory bug")
+
+
+class HookedWorker(Worker):
+    """Prints a line from every hook."""
+
+    async def on_execute(self) -> None:
+        print("HOOK on_execute", file=sys.__stdout__, flush=True)
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int | None) -> None:
+        print(f"HOOK on_setup_root_logger {level}", file=sys.__stdout__, flush=True)
+
+    async def on_startup_finished(self) -> None:
+        print("HOOK on_startup_finished", file=sys.__stdout__, flush=True)
+
+    def on_worker_shutdown(self) -> None:
+        print("HOOK on_worker_shutdown", file=sys.__stdout__, flush=True)
+
+
+class NoSignalsWorker(Worker):
+    """A worker whose loop refuses signal handlers (as loops on Windows do)."""
+
+    async def on_first_start(self) -> None:
+        def refuse(*args: Any) -> None:
+            raise NotImplementedError("no signal handlers on this loop")
+
+        self.loop.add_signal_handler = refuse  # type: ignore[method-assign,assignment]
+        await super().on_first_start()
+
+
+class BadStopWorker(Worker):
+    """on_stop raises."""
+
+    async def on_stop(self) -> None:
+        raise ValueError("stop failed")
+
+
+class BadHookWorker(Worker):
+    """on_worker_shutdown raises."""
+
+    def on_worker_shutdown(self) -> None:
+        raise ValueError("hook failed")
+
+
+hooked_worker = HookedWorker(Ticker(), loglevel="info", daemon=False)
+
+SERVICES: dict[str, type[Service]] = {
+    "ticker": Ticker,
+    "printer": Printer,
+    "crasher": Crasher,
+    "exits3": ExitsWith3,
+    "start_fails": StartFails,
+    "oom": OutOfMemory,
+    "stuck_stop": StuckStop,
+    "stubborn": Stubborn,
+    "blocker": Blocker,
+    "start_exits": StartExits,
+    "lingering": Lingering,
+    "slow_start": SlowStart,
+}
+WORKERS: dict[str, type[Worker]] = {
+    "worker": Worker,
+    "hooked": HookedWorker,
+    "nosignals": NoSignalsWorker,
+    "badhook": BadHookWorker,
+    "badstop": BadStopWorker,
+}
+
+
+def main(argv: list[str]) -> None:
+    """``workerapps.py SERVICE [WORKER] [JSON kwargs] [--preconfigure]``."""
+    args = [a for a in argv if not a.startswith("--")]
+    if "--preconfigure" in argv:
+        logging.basicConfig(
+            level=logging.INFO, format="PRECONFIGURED %(levelname)s %(message)s"
+        )
+    service = SERVICES[args[0]]()
+    worker_cls = WORKERS[args[1]] if len(args) > 1 else Worker
+    kwargs: dict[str, Any] = json.loads(args[2]) if len(args) > 2 else {}
+    kwargs.setdefault("loglevel", "info")
+    worker_cls(service, **kwargs).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
