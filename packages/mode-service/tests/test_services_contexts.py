@@ -148,8 +148,11 @@ async def test_a_failing_start_exits_the_contexts_entered_so_far() -> None:
             await self.add_async_context(async_ctx("async", log))
             raise RuntimeError("start failed")
 
+    failing = Failing()
     with pytest.raises(RuntimeError, match="start failed"):
-        await Failing().start()
+        await failing.start()
+    assert log == ["enter sync", "enter async", "exit sync", "exit async"]
+    await failing.stop()  # a failed start still needs its stop (as the original)
     assert log == ["enter sync", "enter async", "exit sync", "exit async"]
 
 

@@ -96,8 +96,10 @@ async def test_started_flag_is_set_before_the_hooks_run() -> None:
         async def on_first_start(self) -> None:
             seen.append(self.started)
 
-    await S().start()
+    s = S()
+    await s.start()
     assert seen == [True]
+    await s.stop()
 
 
 async def test_flags_and_states() -> None:
@@ -160,6 +162,7 @@ async def test_start_bails_out_after_the_stacks_when_crashed() -> None:
     assert calls == []
     assert s.started
     assert s.crashed
+    await s.stop()
 
 
 async def test_start_stops_starting_children_when_should_stop() -> None:
@@ -171,11 +174,13 @@ async def test_start_stops_starting_children_when_should_stop() -> None:
             parent._stopped_set()
 
     parent = Recorder("parent", calls)
-    parent.add_dependency(Stopper("a", calls))
+    a = parent.add_dependency(Stopper("a", calls))
     parent.add_dependency(Recorder("b", calls))
     await parent.start()
     assert "b.on_start" not in calls
     assert "parent.on_started" not in calls
+    # The stopped flag was forced without a stop(): stop what did start.
+    await a.stop()
 
 
 async def test_startup_exception_unwinds_stacks_and_propagates() -> None:

@@ -239,3 +239,22 @@ async def test_virtual_clock_fixture(virtual_clock: VirtualClock) -> None:
     assert virtual_clock.loop is asyncio.get_running_loop()
     await asyncio.sleep(86400 * 3)  # more than the 1-day select maximum
     assert virtual_clock.elapsed == pytest.approx(86400 * 3)
+
+
+def test_whole_second_sleeps_elapse_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A loop clock reading with many fraction bits: virtual time still adds
+    # whole seconds exactly (it starts at the next whole second).
+    loop = asyncio.new_event_loop()
+    try:
+        clock = VirtualClock()
+        monkeypatch.setattr(type(loop), "time", lambda self: 98765.43210987)
+        clock.install(loop)
+        monkeypatch.undo()
+        try:
+            loop.run_until_complete(asyncio.sleep(600))
+            assert clock.elapsed == 600.0
+            assert clock.time() == 98766.0 + 600.0
+        finally:
+            clock.uninstall()
+    finally:
+        loop.close()

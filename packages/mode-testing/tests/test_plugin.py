@@ -6,6 +6,10 @@ import textwrap
 
 import pytest
 
+#: These tests run deliberately leaky test files in this process (pytester);
+#: what those leave behind is theirs, not this test's.
+_LEAKS_IN_PROCESS = pytest.mark.no_leak_check
+
 ORDINARY = """
 import asyncio
 import threading
@@ -140,6 +144,7 @@ def leak_ini(base_ini: str) -> str:
 ON = "mode_leak_check = true\n"
 
 
+@_LEAKS_IN_PROCESS
 def test_leak_check_fails_and_names_what_leaked(
     project: pytest.Pytester, leak_ini: str
 ) -> None:
@@ -174,12 +179,14 @@ def test_leak_check_fails_and_names_what_leaked(
     )
 
 
+@_LEAKS_IN_PROCESS
 def test_leak_check_is_off_by_default(project: pytest.Pytester, leak_ini: str) -> None:
     project.makeini(leak_ini)
     project.makepyfile(test_leaky=LEAKY)
     project.runpytest().assert_outcomes(passed=4)
 
 
+@_LEAKS_IN_PROCESS
 def test_marker_opts_a_test_in(project: pytest.Pytester, leak_ini: str) -> None:
     project.makeini(leak_ini)
     project.makepyfile(
@@ -193,6 +200,7 @@ def test_marker_opts_a_test_in(project: pytest.Pytester, leak_ini: str) -> None:
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaks_a_task*"])
 
 
+@_LEAKS_IN_PROCESS
 def test_marker_opts_a_test_out(project: pytest.Pytester, leak_ini: str) -> None:
     project.makeini(leak_ini + ON)
     project.makepyfile(

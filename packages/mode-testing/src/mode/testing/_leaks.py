@@ -36,12 +36,15 @@ class ServiceTracker:
     every ``Service.start()`` goes through) is wrapped to record the service
     when :attr:`recording` is true.  Recorded services are kept (strongly)
     until :meth:`take` returns them, so a leaked service cannot vanish into
-    the garbage collector before it is reported.
+    the garbage collector before it is reported.  A service started again
+    (restarted) is recorded once: a test restarting a service 10,000 times
+    does not grow the record.
     """
 
     def __init__(self) -> None:
         self.recording = False
         self._started: list[Any] = []
+        self._seen: set[int] = set()
         self._original: Callable[..., Any] | None = None
 
     def install(self) -> None:
@@ -54,7 +57,8 @@ class ServiceTracker:
         tracker = self
 
         async def _default_start(service: Service) -> None:
-            if tracker.recording:
+            if tracker.recording and id(service) not in tracker._seen:
+                tracker._seen.add(id(service))
                 tracker._started.append(service)
             await original(service)
 
@@ -80,6 +84,7 @@ class ServiceTracker:
     def take(self) -> list[Any]:
         """Return every recorded service and forget them."""
         started, self._started = self._started, []
+        self._seen = set()
         return started
 
 

@@ -194,7 +194,10 @@ class VirtualClock:
             )
         if isinstance(selector, _JumpingSelector) or "time" in vars(loop):
             raise RuntimeError(f"{loop!r} already runs on a virtual clock")
-        self._start = loop.time()
+        # Virtual time starts at the loop clock's next whole second: sums of
+        # whole (and binary-fraction) seconds then stay exact, so sleeping
+        # 600 s elapses exactly 600.0, not 599.9999999999995.
+        self._start = float(math.ceil(loop.time()))
         self._elapsed = 0.0
         self.jumps = 0
         self._selector = selector
