@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import pytest
 from hypothesis import given
@@ -228,3 +228,32 @@ def test_chunks_bad_n() -> None:
         chunks(arange(3), True)
     with pytest.raises(TypeError, match="not an iterable"):
         chunks(1, 2)  # type: ignore[arg-type]
+
+
+async def test_chunks_closes_the_iterator_it_made_but_not_yours() -> None:
+    closed: list[str] = []
+
+    async def gen() -> AsyncGenerator[int, None]:
+        try:
+            for i in range(10):
+                yield i
+        finally:
+            closed.append("gen")
+
+    class Source:
+        def __aiter__(self) -> AsyncIterator[int]:
+            return gen()
+
+    it = chunks(Source(), 3)
+    assert await anext(it) == [0, 1, 2]
+    await it.aclose()  # type: ignore[attr-defined]
+    assert closed == ["gen"]  # at once, not by the garbage collector
+
+    mine = gen()
+    it2 = chunks(mine, 3)
+    assert await anext(it2) == [0, 1, 2]
+    await it2.aclose()  # type: ignore[attr-defined]
+    assert closed == ["gen"]  # an iterator passed in stays open for its owner
+    assert await anext(mine) == 3
+    await mine.aclose()
+    assert closed == ["gen", "gen"]

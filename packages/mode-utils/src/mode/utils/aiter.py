@@ -109,6 +109,18 @@ class arange(AsyncIterable[int]):
     step: int
 
     def __init__(self, *slice_args: int) -> None:
+        if not 1 <= len(slice_args) <= 3:
+            raise TypeError(
+                "arange() takes 1 to 3 int arguments (stop, or start, stop[, "
+                f"step]), got {len(slice_args)}"
+            )
+        for value in slice_args:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(
+                    f"arange() arguments must be ints, not {type(value).__name__}"
+                )
+        if len(slice_args) == 3 and slice_args[2] == 0:
+            raise ValueError("arange() step must not be zero")
         s = slice(*slice_args)
         self.start = 0 if s.start is None else s.start
         self.stop = s.stop
@@ -187,7 +199,11 @@ def chunks(it: AsyncIterable[T] | Iterable[T], n: int) -> AsyncIterator[list[T]]
     """Split ``it`` (async or sync iterable) into lists of ``n`` items.
 
     The last list may be shorter; no empty list is ever yielded.  The
-    iterator is read lazily, ``n`` items at a time.
+    iterator is read lazily, ``n`` items at a time.  When ``it`` is an
+    iterable (not itself an iterator), the iterator made from it belongs to
+    ``chunks`` and is closed with it (``aclose()``), so an async generator
+    behind it is finalised at once rather than by the garbage collector; an
+    iterator you pass stays yours and open.
 
     Raises:
         ValueError: ``n`` is smaller than 1 (raised at the call).
@@ -197,15 +213,21 @@ def chunks(it: AsyncIterable[T] | Iterable[T], n: int) -> AsyncIterator[list[T]]
         raise TypeError(f"chunks() n must be an int, not {type(n).__name__}")
     if n < 1:
         raise ValueError(f"chunks() n must be >= 1, got {n!r}")
-    return _chunks(aiter(it), n)
+    ait = aiter(it)
+    return _chunks(ait, n, owned=ait is not it)
 
 
-async def _chunks(ait: AsyncIterator[T], n: int) -> AsyncIterator[list[T]]:
+async def _chunks(ait: AsyncIterator[T], n: int, owned: bool) -> AsyncIterator[list[T]]:
     chunk: list[T] = []
-    async for item in ait:
-        chunk.append(item)
-        if len(chunk) >= n:
+    try:
+        async for item in ait:
+            chunk.append(item)
+            if len(chunk) >= n:
+                yield chunk
+                chunk = []
+        if chunk:
             yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    finally:
+        aclose = getattr(ait, "aclose", None) if owned else None
+        if aclose is not None:
+            await aclose()

@@ -36,6 +36,13 @@ __all__ = [
 
 _T = TypeVar("_T")
 
+
+def _not_a_future(fut: object, caller: str) -> TypeError:
+    return TypeError(
+        f"{caller}() expects an asyncio.Future (or None), not {type(fut).__name__}"
+    )
+
+
 #: :func:`asyncio.all_tasks` (kept under mode's name).
 all_tasks = asyncio.all_tasks
 
@@ -87,9 +94,13 @@ def maybe_cancel(fut: asyncio.Future[Any] | None) -> bool:
     """Cancel ``fut`` if it is pending; return True if it was cancelled.
 
     Does nothing (and returns False) for None or a finished future.
+    Raises TypeError for anything that is not a future.
     """
-    if fut is not None and not fut.done():
-        return fut.cancel()
+    try:
+        if fut is not None and not fut.done():
+            return fut.cancel()
+    except AttributeError:
+        raise _not_a_future(fut, "maybe_cancel") from None
     return False
 
 
@@ -97,10 +108,14 @@ def maybe_set_exception(fut: asyncio.Future[Any] | None, exc: BaseException) -> 
     """Set ``exc`` on ``fut`` if it is pending; return True if it was set.
 
     Does nothing (and returns False) for None or a finished future.
+    Raises TypeError for anything that is not a future.
     """
-    if fut is not None and not fut.done():
-        fut.set_exception(exc)
-        return True
+    try:
+        if fut is not None and not fut.done():
+            fut.set_exception(exc)
+            return True
+    except AttributeError:
+        raise _not_a_future(fut, "maybe_set_exception") from None
     return False
 
 
@@ -108,10 +123,14 @@ def maybe_set_result(fut: asyncio.Future[_T] | None, result: _T) -> bool:
     """Set ``result`` on ``fut`` if it is pending; return True if it was set.
 
     Does nothing (and returns False) for None or a finished future.
+    Raises TypeError for anything that is not a future.
     """
-    if fut is not None and not fut.done():
-        fut.set_result(result)
-        return True
+    try:
+        if fut is not None and not fut.done():
+            fut.set_result(result)
+            return True
+    except AttributeError:
+        raise _not_a_future(fut, "maybe_set_result") from None
     return False
 
 
@@ -119,10 +138,13 @@ def notify(fut: asyncio.Future[Any] | None, result: Any = None) -> None:
     """Wake whoever awaits ``fut`` by setting ``result``, if still pending.
 
     The single-consumer wake-up: like :func:`maybe_set_result`, without the
-    return value.
+    return value.  Raises TypeError for anything that is not a future.
     """
-    if fut is not None and not fut.done():
-        fut.set_result(result)
+    try:
+        if fut is not None and not fut.done():
+            fut.set_result(result)
+    except AttributeError:
+        raise _not_a_future(fut, "notify") from None
 
 
 class StampedeWrapper(Generic[_T]):

@@ -269,12 +269,18 @@ def symbol_by_name(
             None).
         ValueError: ``name`` is not a valid symbol, or the import raised
             ValueError (re-raised as ``Cannot import 'name': ...``).
+        TypeError: ``aliases`` is not a mapping.
     """
     if not isinstance(name, str):
         return name
     if imp is None:
         imp = importlib.import_module
     if aliases:
+        if not isinstance(aliases, Mapping):
+            raise TypeError(
+                "symbol_by_name() aliases= must be a mapping of names to "
+                f"symbol paths, not {type(aliases).__name__}"
+            )
         name = aliases.get(name) or name
     module_name, attribute_name = parse_symbol(name, package=package)
     try:
@@ -458,7 +464,13 @@ def import_from_cwd(
 
     Raises:
         ImportError: the module cannot be found.
+        TypeError: ``module`` is not a str.
     """
+    if not isinstance(module, str):
+        raise TypeError(
+            f"import_from_cwd() expects a module name (str), not "
+            f"{type(module).__name__}"
+        )
     if imp is None:
         imp = importlib.import_module
     with cwd_in_path():
@@ -473,7 +485,12 @@ def smart_import(path: str, imp: _Importer | None = None) -> Any:
 
     Raises:
         ImportError, AttributeError: neither works.
+        TypeError: ``path`` is not a str.
     """
+    if not isinstance(path, str):
+        raise TypeError(
+            f"smart_import() expects a dotted path (str), not {type(path).__name__}"
+        )
     if imp is None:
         imp = importlib.import_module
     if ":" in path:

@@ -43,6 +43,11 @@ class Event:
     __slots__ = ("_loop", "_value", "_waiters")
 
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
+            raise TypeError(
+                f"Event(loop=...) must be an event loop or None, not "
+                f"{type(loop).__name__}"
+            )
         self._loop = loop
         self._value = False
         # Made by the first wait(): most events are set before anyone waits.

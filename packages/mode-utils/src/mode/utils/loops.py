@@ -34,8 +34,12 @@ def call_asap(
     the loop).  ``context`` is the :class:`contextvars.Context` to run in
     (default: a copy of the current one).  Returns the :class:`asyncio.Handle`,
     which can cancel the call.  Raises :exc:`RuntimeError` if ``loop`` is
-    closed.
+    closed, :exc:`TypeError` if it is not an event loop.
     """
+    if not isinstance(loop, asyncio.AbstractEventLoop):
+        raise TypeError(
+            f"call_asap() loop= must be an event loop, not {type(loop).__name__}"
+        )
     try:
         running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
@@ -57,8 +61,13 @@ def clone_loop(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
     executor, scheduled callbacks and timers.
 
     The caller owns the new loop and must close it.  Raises :exc:`TypeError`
-    if the loop class cannot be created without arguments.
+    if ``loop`` is not an event loop or its class cannot be created without
+    arguments.
     """
+    if not isinstance(loop, asyncio.AbstractEventLoop):
+        raise TypeError(
+            f"clone_loop() expects an event loop, not {type(loop).__name__}"
+        )
     loop_type = type(loop)
     try:
         new_loop = loop_type()

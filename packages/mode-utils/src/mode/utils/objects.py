@@ -248,7 +248,12 @@ def iter_mro_reversed(cls: type, stop: type) -> Iterator[type]:
 
     The walk starts just below ``stop`` (most basic class first) and ends with
     ``cls`` itself.  If ``stop`` is not in the MRO nothing is yielded.
+    Raises TypeError (at the first item) if ``cls`` is not a class.
     """
+    if not isinstance(cls, type):
+        raise TypeError(
+            f"iter_mro_reversed() expects a class, not {type(cls).__name__}"
+        )
     wanted = False
     for subcls in reversed(cls.__mro__):
         if wanted:
@@ -324,6 +329,10 @@ def local_annotations(
     the module that defines ``cls``.  With ``skip_classvar`` ``ClassVar[...]``
     annotations are left out.  See :func:`eval_type` for the errors raised.
     """
+    if not isinstance(cls, type):
+        raise TypeError(
+            f"local_annotations() expects a class, not {type(cls).__name__}"
+        )
     if globalns is None:
         globalns = _module_globals(cls)
     pairs: list[tuple[str, Any]] = []
@@ -357,7 +366,10 @@ def annotations(
 
     Raises:
         InvalidAnnotation: an annotation evaluates to one of ``invalid_types``.
+        TypeError: ``cls`` is not a class.
     """
+    if not isinstance(cls, type):
+        raise TypeError(f"annotations() expects a class, not {type(cls).__name__}")
     fields: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
     for subcls in iter_mro_reversed(cls, stop=stop):
@@ -476,12 +488,17 @@ class cached_property(Generic[RT]):
         doc: str | None = None,
         class_attribute: str | None = None,
     ) -> None:
+        if not callable(fget):
+            raise TypeError(
+                "cached_property decorates a method (a callable), "
+                f"not {type(fget).__name__}"
+            )
         self.fget = fget
         self.fset = fset
         self.fdel = fdel
         self.__doc__ = doc or fget.__doc__
-        self.__name__ = fget.__name__
-        self.__module__ = fget.__module__
+        self.__name__ = getattr(fget, "__name__", type(fget).__name__)
+        self.__module__ = getattr(fget, "__module__", __name__)
         self.class_attribute = class_attribute
 
     def __set_name__(self, owner: type, name: str) -> None:

@@ -74,8 +74,13 @@ class FlowControlEvent:
         """Register ``queue`` to be cleared on :meth:`resume`/:meth:`clear`.
 
         Only a weak reference is kept: a queue that is garbage collected
-        drops out by itself.
+        drops out by itself.  Raises TypeError for anything that is not a
+        :class:`FlowControlQueue`.
         """
+        if not isinstance(queue, FlowControlQueue):
+            raise TypeError(
+                f"manage_queue() expects a FlowControlQueue, not {type(queue).__name__}"
+            )
         self._queues.add(queue)
 
     def suspend(self) -> None:
@@ -129,6 +134,9 @@ class FlowControlQueue(asyncio.Queue[_T]):
     ``flow_control`` resumes.  ``loop`` is accepted for compatibility and
     ignored: like :class:`asyncio.Queue` the queue binds to the loop that
     first waits on it.  Other keyword arguments go to :class:`asyncio.Queue`.
+
+    Raises TypeError if ``flow_control`` is not a :class:`FlowControlEvent` or
+    ``maxsize`` is not an int.
     """
 
     #: ``qsize() >= maxsize / pressure_high_ratio`` means high pressure.
@@ -158,6 +166,10 @@ class FlowControlQueue(asyncio.Queue[_T]):
             raise TypeError(
                 "flow_control must be a FlowControlEvent, "
                 f"got {type(flow_control).__name__}"
+            )
+        if isinstance(maxsize, bool) or not isinstance(maxsize, int):
+            raise TypeError(
+                f"maxsize must be an int (0: unbounded), not {type(maxsize).__name__}"
             )
         super().__init__(maxsize, **kwargs)
         self._flow_control = flow_control

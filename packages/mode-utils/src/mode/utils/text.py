@@ -44,6 +44,11 @@ def _require_str(value: object, what: str) -> None:
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
 
 
+def _require_int(value: object, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
+
+
 def want_bytes(s: str | bytes | bytearray | memoryview) -> bytes:
     """Return ``s`` as bytes: a str is UTF-8 encoded, bytes are returned as is.
 
@@ -113,7 +118,9 @@ def fuzzymatch_iter(
 
     Items are yielded lazily, in haystack order, when
     ``difflib.SequenceMatcher(None, needle, item).ratio() >= min_ratio``.
+    Raises TypeError (at the first item) if ``needle`` is not a str.
     """
+    _require_str(needle, "fuzzy matching needle")
     for key in haystack:
         ratio = difflib.SequenceMatcher(None, needle, key).ratio()
         if ratio >= min_ratio:
@@ -209,10 +216,11 @@ def abbr(s: str, max: int, suffix: str | None = "...", words: bool = False) -> s
     Shorter strings are returned unchanged.  ``suffix=None`` means no suffix.
 
     Raises:
-        TypeError: ``s`` is not a str.
+        TypeError: ``s`` is not a str, or ``max`` is not an int.
         ValueError: ``max`` is negative.
     """
     _require_str(s, "abbr() argument")
+    _require_int(max, "abbr() max")
     if max < 0:
         raise ValueError(f"abbr() max must be >= 0, got {max!r}")
     suffix = suffix or ""
@@ -252,6 +260,7 @@ def shorten_fqdn(s: str, max: int = 32) -> str:
     of at most ``max`` characters, are returned unchanged.
     """
     _require_str(s, "shorten_fqdn() argument")
+    _require_int(max, "shorten_fqdn() max")
     if len(s) > max:
         module, sep, cls = s.rpartition(".")
         if sep:
@@ -306,8 +315,13 @@ def maybecat(
 
     Bytes are decoded as UTF-8.  An empty string is not special:
     ``maybecat("", " ")`` gives ``" "``; this is why the repr of a service
-    with no extra label ends with a space (``<S: running >``).
+    with no extra label ends with a space (``<S: running >``).  Raises
+    TypeError for anything that is not text, bytes or None.
     """
     if s is None:
         return None
+    if not isinstance(s, (str, bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"maybecat() expects str, bytes or None, not {type(s).__name__}"
+        )
     return prefix + want_str(s) + suffix

@@ -70,6 +70,7 @@ RATE_MODIFIER_MAP: Mapping[str, Callable[[float], float]] = {
 }
 
 _ACCEPTED = "'N', 'N/s', 'N/m', 'N/h' or 'N/d' (N a number)"
+_INF = float("inf")
 
 
 def _tname(obj: object) -> str:
@@ -195,7 +196,8 @@ def humanize_seconds(
 
     Raises:
         TypeError: ``secs`` is not a number (or a numeric string).
-        ValueError: ``secs`` is a string that is not a number.
+        ValueError: ``secs`` is a string that is not a number, or is not
+            finite (NaN or infinity).
     """
     try:
         secs = float(format(float(secs), ".2f"))
@@ -203,6 +205,14 @@ def humanize_seconds(
         raise TypeError(
             f"humanize_seconds() expects a number of seconds, not {secs!r}"
         ) from None
+    except ValueError:
+        raise ValueError(
+            f"humanize_seconds() expects a number of seconds, not {secs!r}"
+        ) from None
+    if secs != secs or secs in (_INF, -_INF):
+        raise ValueError(
+            f"humanize_seconds() expects a finite number of seconds, not {secs!r}"
+        )
     for unit, divider, formatter in TIME_UNITS:
         if secs >= divider:
             w = secs / float(divider)
@@ -235,7 +245,9 @@ def humanize_seconds_ago(
     )
 
 
-def _positive(value: float, what: str) -> float:
+def _positive(value: float | None, what: str) -> float:
+    if value is None:
+        raise TypeError(f"{what} must be a positive number, got None")
     if not value > 0:  # also rejects NaN
         raise ValueError(f"{what} must be a positive number, got {value!r}")
     return value
@@ -276,7 +288,9 @@ class Bucket(abc.ABC):
     Raises:
         ValueError: a rate, window, fill rate or capacity that is not positive,
             or a malformed rate string.
-        TypeError: an argument of the wrong type.
+        TypeError: an argument of the wrong type (also ``rate=None``, a
+            ``raises`` that is not an exception class, a ``clock`` that is not
+            callable).
     """
 
     rate: float
@@ -308,6 +322,17 @@ class Bucket(abc.ABC):
             self.capacity = self.rate if self.rate > 1.0 else 1.0
         else:
             self.capacity = _positive(want_seconds(capacity), "Bucket capacity")
+        if raises is not None and not (
+            isinstance(raises, type) and issubclass(raises, BaseException)
+        ):
+            raise TypeError(
+                f"Bucket raises= must be an exception class or None, not {raises!r}"
+            )
+        if not callable(clock):
+            raise TypeError(
+                "Bucket clock= must be a callable returning seconds "
+                f"(like time.monotonic), not {type(clock).__name__}"
+            )
         self.raises = raises
         self.loop = loop
         self._clock = clock
@@ -374,6 +399,10 @@ class TokenBucket(Bucket):
         self._last_pour = self._clock()
 
     def _check(self, tokens: float) -> None:
+        if isinstance(tokens, bool) or not isinstance(tokens, (int, float)):
+            raise TypeError(
+                f"tokens must be a positive number, not {type(tokens).__name__}"
+            )
         if not tokens > 0:
             raise ValueError(f"tokens must be positive, got {tokens!r}")
         if tokens > self.capacity:

@@ -162,9 +162,15 @@ class Traceback:
         coroutine gives a "finished" marker node instead of raising.
 
         Raises TypeError if ``coro`` is neither a coroutine nor an async
-        generator, and ValueError if ``limit`` is below 1 or ``depth`` is
-        negative.
+        generator or ``limit``/``depth`` is not an int, and ValueError if
+        ``limit`` is below 1 or ``depth`` is negative.
         """
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int)
+        ):
+            raise TypeError(f"limit must be None or an int, not {type(limit).__name__}")
+        if isinstance(depth, bool) or not isinstance(depth, int):
+            raise TypeError(f"depth must be an int, not {type(depth).__name__}")
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be None or at least 1, got {limit!r}")
         if depth < 0:
@@ -257,6 +263,11 @@ def _print(
     what: object, tb: Traceback, file: IO[str] | None, capture_locals: bool
 ) -> None:
     out = sys.stderr if file is None else file
+    if not callable(getattr(out, "write", None)):
+        raise TypeError(
+            "file= must be a writable text file (with a write() method) or "
+            f"None, not {type(out).__name__}"
+        )
     print(f"Stack for {what!r} (most recent call last):", file=out)
     if isinstance(tb, _Finished):
         out.write(_FINISHED_LINE)

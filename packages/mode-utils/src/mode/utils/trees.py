@@ -23,6 +23,13 @@ __all__ = ["Node"]
 _T = TypeVar("_T")
 
 
+def _require_node(node: object, what: str) -> None:
+    if node is not None and not isinstance(node, NodeT):
+        raise TypeError(
+            f"Node {what} must be a Node or None, not {type(node).__name__}"
+        )
+
+
 class _Unhashable:
     """Membership key for a child that cannot be hashed (compared by scan)."""
 
@@ -297,7 +304,12 @@ class Node(NodeT[_T]):
 
         Raises:
             ValueError: if ``parent`` is this node.
+            TypeError: if ``parent`` is not a Node.
         """
+        if not isinstance(parent, NodeT):
+            raise TypeError(
+                f"Node.reattach() expects a Node, not {type(parent).__name__}"
+            )
         if parent is self:
             raise ValueError("Node cannot be reattached to itself")
         old = self._parent
@@ -396,11 +408,13 @@ class Node(NodeT[_T]):
 
         Raises (on set):
             ValueError: if set to the node itself.
+            TypeError: if set to something that is not a Node or None.
         """
         return self._parent
 
     @parent.setter
     def parent(self, node: NodeT[_T] | None) -> None:
+        _require_node(node, "parent")
         if node is self:
             raise ValueError("Parent node cannot be the node itself")
         self._parent = node
@@ -411,11 +425,13 @@ class Node(NodeT[_T]):
 
         Raises (on set):
             ValueError: if set to the node itself.
+            TypeError: if set to something that is not a Node or None.
         """
         return self._root
 
     @root.setter
     def root(self, node: NodeT[_T] | None) -> None:
+        _require_node(node, "root")
         if node is self:
             raise ValueError("Root node cannot be the node itself")
         self._root = node

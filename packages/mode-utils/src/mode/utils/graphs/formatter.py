@@ -69,6 +69,7 @@ class GraphFormatter(GraphFormatterT[_T]):
 
     Raises:
         ValueError: if ``type`` is not ``"digraph"`` or ``"graph"``.
+        TypeError: if ``indent`` is not an int or ``inw`` not a str.
     """
 
     _attr = DOT.ATTR
@@ -118,6 +119,14 @@ class GraphFormatter(GraphFormatterT[_T]):
             raise ValueError(
                 f"GraphFormatter type must be 'digraph' or 'graph', not {type!r}"
             ) from None
+        if isinstance(indent, bool) or not isinstance(indent or 0, int):
+            raise TypeError(
+                f"GraphFormatter indent must be an int, not {indent.__class__.__name__}"
+            )
+        if not isinstance(inw, str):
+            raise TypeError(
+                f"GraphFormatter inw must be a str, not {inw.__class__.__name__}"
+            )
         self.IN = inw * (indent or 0)
         self.INp = self.IN + inw
         self.scheme = {**self.scheme, **scheme}

@@ -84,7 +84,15 @@ class DependencyGraph(DependencyGraphT[_T]):
         both, the dependencies of ``graph`` that are missing here are appended
         (in their order), so nothing known here is lost.  Upstream overwrote
         the dependency lists of shared nodes instead.
+
+        Raises:
+            TypeError: ``graph`` is not a DependencyGraph.
         """
+        if not isinstance(graph, DependencyGraphT):
+            raise TypeError(
+                "DependencyGraph.connect() expects a DependencyGraph, not "
+                f"{type(graph).__name__}"
+            )
         for obj, deps in graph.items():
             mine = self.adjacent.setdefault(obj, [])
             if mine:
@@ -100,10 +108,11 @@ class DependencyGraph(DependencyGraphT[_T]):
         """Add ``(obj, dependencies)`` pairs: first all objs, then all edges.
 
         Raises:
-            TypeError: if an item is not an ``(obj, iterable)`` pair.
+            TypeError: ``it`` is not iterable, or an item is not an
+                ``(obj, iterable)`` pair.
         """
-        pairs = list(it)
         try:
+            pairs = list(it)
             for obj, _ in pairs:
                 self.add_arc(obj)
             for obj, deps in pairs:
@@ -256,7 +265,15 @@ class DependencyGraph(DependencyGraphT[_T]):
         has no dependencies, otherwise a node statement followed by one edge
         per dependency; then the tail.  Each node statement is written once
         (per label).  ``formatter`` overrides :attr:`formatter`.
+
+        Raises:
+            TypeError: ``fh`` has no ``write()`` method.
         """
+        if not callable(getattr(fh, "write", None)):
+            raise TypeError(
+                "DependencyGraph.to_dot() expects a writable text file "
+                f"(with a write() method), not {type(fh).__name__}"
+            )
         draw = formatter or self.formatter
         seen: set[str] = set()
         lines = [draw.head()]

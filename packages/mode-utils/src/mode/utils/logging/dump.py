@@ -24,14 +24,30 @@ def print_task_name(task: asyncio.Task[Any], file: IO[str]) -> None:
     Prints ``  TASK <coroutine name>`` (or the coroutine's repr), then
     ``   -> <task.__wrapped__>`` when the task has that attribute (services
     set it to the function they scheduled), then ``   <task repr>``.
+    Raises TypeError for a ``task`` that is not a task or a ``file``
+    without ``write()``.
     """
-    coro = task.get_coro()
+    get_coro = getattr(task, "get_coro", None)
+    if not callable(get_coro):
+        raise TypeError(
+            f"print_task_name() expects an asyncio.Task, not {type(task).__name__}"
+        )
+    _require_writable(file, "print_task_name()")
+    coro = get_coro()
     name = getattr(coro, "__name__", None) or repr(coro)
     print(f"  TASK {name}", file=file)
     wrapped = getattr(task, "__wrapped__", None)
     if wrapped is not None:
         print(f"   -> {wrapped}", file=file)
     print(f"   {task!r}", file=file)
+
+
+def _require_writable(file: object, caller: str) -> None:
+    if not callable(getattr(file, "write", None)):
+        raise TypeError(
+            f"{caller} file must be a writable text file (with a write() "
+            f"method), not {type(file).__name__}"
+        )
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -62,7 +78,9 @@ def cry(
 
     Meant for diagnostics: a task whose stack or a frame whose locals
     cannot be shown gets a one-line note instead of stopping the report.
+    Raises TypeError if ``file`` has no ``write()`` method.
     """
+    _require_writable(file, "cry()")
     line1, line2, line3 = sep1 * seplen, sep2 * seplen, sep3 * seplen
     threads = {thread.ident: thread for thread in threading.enumerate()}
     current = threading.current_thread()

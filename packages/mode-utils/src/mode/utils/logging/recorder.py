@@ -29,7 +29,7 @@ from mode.utils.text import title
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.tracebacks import format_task_stack
 
-from .severity import LogSeverityMixin, Severity
+from .severity import LogSeverityMixin, Severity, _require_logger
 from .wrapped import Logwrapped
 
 __all__ = [
@@ -95,11 +95,12 @@ class flight_recorder(AbstractContextManager["flight_recorder"], LogSeverityMixi
         timeout: Seconds,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
+        _require_logger(logger, "flight_recorder()")
         given: object = timeout
         if given is None:
             raise TypeError("flight_recorder() needs a timeout in seconds, got None")
         seconds = want_seconds(timeout)
-        if seconds < 0:
+        if not seconds >= 0:  # also rejects NaN
             raise ValueError(f"timeout must be 0 or more seconds, got {timeout!r}")
         self.id = next(self._id_source)
         self.logger = logger

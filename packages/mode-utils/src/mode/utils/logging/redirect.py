@@ -54,7 +54,8 @@ class FileLogProxy(TextIO):
     ``severity`` defaults to ``logger.level`` when that is set (not NOTSET),
     else WARNING.  The logger's current handlers are changed to report
     their own errors on ``sys.__stderr__``.  Reading, seeking and the
-    underlying buffer/file descriptor raise NotImplementedError.
+    underlying buffer/file descriptor raise NotImplementedError.  A
+    ``logger`` that is not a :class:`logging.Logger` raises TypeError.
     """
 
     mode = "w"
@@ -63,6 +64,10 @@ class FileLogProxy(TextIO):
     def __init__(
         self, logger: logging.Logger, *, severity: Severity | None = None
     ) -> None:
+        if not isinstance(logger, logging.Logger):
+            raise TypeError(
+                f"FileLogProxy needs a logging.Logger, not {type(logger).__name__}"
+            )
         self.logger = logger
         if severity is not None:
             self.severity = level_number(severity)

@@ -42,10 +42,21 @@ def create_logconfig(
 
     ``formatters`` defaults to :data:`~.formatters.DEFAULT_FORMATTERS`.
     Every section is copied, so configuring logging never alters the
-    mappings passed in (nor the defaults).
+    mappings passed in (nor the defaults).  Raises TypeError for a section
+    that is not a mapping.
     """
     if formatters is None:
         formatters = _formatters_module.DEFAULT_FORMATTERS
+    for section, value in (
+        ("formatters", formatters),
+        ("handlers", handlers),
+        ("root", root),
+    ):
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(
+                f"create_logconfig() {section}= must be a mapping (as in "
+                f"logging.config.dictConfig), not {type(value).__name__}"
+            )
     return {
         "version": version,
         "disable_existing_loggers": disable_existing_loggers,
@@ -84,11 +95,26 @@ def setup_logging(
        are added to the root logger.
 
     Raises ValueError for an unknown level name, TypeError for a
-    ``logfile`` that is neither a path nor a writable stream, and whatever
-    :func:`~logging.config.dictConfig` raises for a bad ``logging_config``.
+    ``logfile`` that is neither a path nor a writable stream, a
+    ``logging_config`` that is not a mapping or a ``loghandlers`` item that
+    is not a :class:`logging.Handler` (all checked before anything is
+    changed), and whatever :func:`~logging.config.dictConfig` raises for a
+    bad ``logging_config``.
     """
     global LOG_ISATTY
     level = level_number(loglevel)
+    if logging_config is not None and not isinstance(logging_config, Mapping):
+        raise TypeError(
+            "setup_logging(logging_config=...) expects a dictConfig mapping, "
+            f"got {type(logging_config).__name__}"
+        )
+    extra_handlers = list(loghandlers or ())
+    for extra_handler in extra_handlers:
+        if not isinstance(extra_handler, logging.Handler):
+            raise TypeError(
+                "setup_logging(loghandlers=...) expects logging.Handler "
+                f"instances, got {type(extra_handler).__name__}"
+            )
     filename: str | None = None
     stream: IO[str] | None = None
     if logfile is None or logfile == "":
@@ -141,6 +167,6 @@ def setup_logging(
     from logging.config import dictConfig  # lazy: only a set-up needs it
 
     dictConfig(config)
-    for extra_handler in loghandlers or ():
+    for extra_handler in extra_handlers:
         root.addHandler(extra_handler)
     return level

@@ -96,6 +96,15 @@ def level_number(level: Severity | None) -> int | None:
     )
 
 
+def _require_logger(logger: object, caller: str) -> None:
+    """Raise TypeError unless ``logger`` has a callable ``log()`` method."""
+    if not callable(getattr(logger, "log", None)):
+        raise TypeError(
+            f"{caller} needs a logging.Logger (anything with a log() method), "
+            f"not {type(logger).__name__}"
+        )
+
+
 class HasLog(Protocol):
     """Anything with a ``log(severity, message, *args, **kwargs)`` method."""
 
@@ -175,6 +184,8 @@ class CompositeLogger(LogSeverityMixin):
     ``formatter(severity, message, *args, **kwargs)``, when given, returns
     the text actually logged (services prefix it with their label, e.g.
     ``[^-Child]: ``); the ``args`` are still applied by :mod:`logging`.
+    Raises TypeError if ``logger`` has no ``log()`` method or ``formatter`` is
+    not callable.
     """
 
     logger: logging.Logger
@@ -183,6 +194,12 @@ class CompositeLogger(LogSeverityMixin):
     def __init__(
         self, logger: logging.Logger, formatter: Callable[..., str] | None = None
     ) -> None:
+        _require_logger(logger, "CompositeLogger")
+        if formatter is not None and not callable(formatter):
+            raise TypeError(
+                "CompositeLogger formatter= must be a callable or None, not "
+                f"{type(formatter).__name__}"
+            )
         self.logger = logger
         self.formatter = formatter
 

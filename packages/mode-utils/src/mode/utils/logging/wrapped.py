@@ -6,7 +6,7 @@ import logging
 from functools import wraps
 from typing import Any, Final, Generic, TypeVar
 
-from .severity import HasLog, Severity, level_number
+from .severity import HasLog, Severity, _require_logger, level_number
 
 __all__ = ["Logwrapped"]
 
@@ -26,7 +26,8 @@ class Logwrapped(Generic[_T]):
     method, default the ``mode.utils.logging`` logger), then calls it.
     ``__enter__``/``__exit__`` are never wrapped; ``repr()`` and ``dir()``
     are those of ``obj``.  Raises ValueError/TypeError for a bad
-    ``severity`` (see :func:`~.severity.level_number`).
+    ``severity`` (see :func:`~.severity.level_number`), TypeError for a
+    ``logger`` without a ``log()`` method.
     """
 
     _ignore: Final = frozenset({"__enter__", "__exit__"})
@@ -43,6 +44,8 @@ class Logwrapped(Generic[_T]):
         severity: Severity | None = None,
         ident: str = "",
     ) -> None:
+        if logger is not None:
+            _require_logger(logger, "Logwrapped")
         self.obj = obj
         self.logger = _default_logger if logger is None else logger
         self.severity = logging.WARNING if severity is None else level_number(severity)
