@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-import logging
 import random
 import threading
 import traceback
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support_threads import Flag
 
 from mode.threads import (
     MethodQueue,
@@ -21,37 +19,7 @@ from mode.threads import (
     QueueServiceThread,
 )
 
-
-class Flag:
-    """Set from any thread, awaited (with a deadline) in its creator's loop."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._owner = threading.get_ident()
-        self._event = asyncio.Event()
-
-    def set(self) -> None:
-        if threading.get_ident() == self._owner:
-            self._event.set()
-        else:
-            self._loop.call_soon_threadsafe(self._event.set)
-
-    async def wait(self) -> None:
-        async with asyncio.timeout(10):  # a bug fails the test, never hangs it
-            await self._event.wait()
-
-
-@pytest.fixture(autouse=True)
-def _no_thread_left(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    gc.collect()
-    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not left, left
-    errors = [
-        r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR
-    ]
-    assert not errors, [r.getMessage() for r in errors]
+pytestmark = pytest.mark.usefixtures("no_thread_left")
 
 
 class FakeRedis:
@@ -322,7 +290,7 @@ async def test_calls_when_not_running_raise_runtime_error() -> None:
         assert await s.call_thread(s.where) == s._thread.ident  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="num_workers"):
         Calls(num_workers=0)
-    with pytest.raises(ValueError, match="num_workers"):
+    with pytest.raises(TypeError, match="num_workers"):
         MethodQueue(num_workers=True)
 
 

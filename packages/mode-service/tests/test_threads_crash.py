@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import threading
 from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
+from support_threads import Flag
 
 from mode.services import Service
 from mode.threads import QueuedServiceThread, ServiceThread
 from mode.types.supervisors import SupervisorStrategyT
 
-
-class Flag:
-    """Set from any thread, awaited (with a deadline) in its creator's loop."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._owner = threading.get_ident()
-        self._event = asyncio.Event()
-
-    def set(self) -> None:
-        if threading.get_ident() == self._owner:
-            self._event.set()
-        else:
-            self._loop.call_soon_threadsafe(self._event.set)
-
-    async def wait(self) -> None:
-        async with asyncio.timeout(10):  # a bug fails the test, never hangs it
-            await self._event.wait()
-
-
-@pytest.fixture(autouse=True)
-def _no_thread_left(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    gc.collect()
-    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not left, left
-    errors = [
-        r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR
-    ]
-    assert not errors, [r.getMessage() for r in errors]
+pytestmark = pytest.mark.usefixtures("no_thread_left")
 
 
 class FakeSupervisor:

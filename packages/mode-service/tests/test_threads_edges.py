@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from support_threads import Flag
 
 from mode.services import Service
 from mode.threads import (
@@ -22,37 +21,7 @@ from mode.threads import (
     _settle,
 )
 
-
-class Flag:
-    """Set from any thread, awaited (with a deadline) in its creator's loop."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._owner = threading.get_ident()
-        self._event = asyncio.Event()
-
-    def set(self) -> None:
-        if threading.get_ident() == self._owner:
-            self._event.set()
-        else:
-            self._loop.call_soon_threadsafe(self._event.set)
-
-    async def wait(self) -> None:
-        async with asyncio.timeout(10):  # a bug fails the test, never hangs it
-            await self._event.wait()
-
-
-@pytest.fixture(autouse=True)
-def _no_thread_left(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    gc.collect()
-    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not left, left
-    errors = [
-        r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR
-    ]
-    assert not errors, [r.getMessage() for r in errors]
+pytestmark = pytest.mark.usefixtures("no_thread_left")
 
 
 async def test_cross_thread_event_can_be_cleared_and_set_from_a_thread() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import logging
 import threading
 import time
 import traceback
@@ -13,46 +11,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from support_threads import Flag
 
 from mode.exceptions import AlreadyStartedError
 from mode.services import Service
 from mode.threads import ServiceThread, WorkerThread
 
-
-class Flag:
-    """Set from any thread, awaited in the loop that created it."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._owner = threading.get_ident()
-        self._event = asyncio.Event()
-
-    def set(self) -> None:
-        if threading.get_ident() == self._owner:
-            self._event.set()
-        else:
-            self._loop.call_soon_threadsafe(self._event.set)
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    async def wait(self) -> None:
-        await self._event.wait()
-
-
-@pytest.fixture(autouse=True)
-def _no_thread_left(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    # Every test must leave no thread behind, and no loop may report an
-    # error (asyncio logs misuse in callbacks instead of raising).
-    before = set(threading.enumerate())
-    yield
-    gc.collect()
-    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not left, left
-    errors = [
-        r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR
-    ]
-    assert not errors, [r.getMessage() for r in errors]
+pytestmark = pytest.mark.usefixtures("no_thread_left")
 
 
 class Recorder(ServiceThread):
