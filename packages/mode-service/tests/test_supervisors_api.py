@@ -7,10 +7,10 @@ import gc
 import logging
 import threading
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support_supervisors import Child, until
 
 import mode.supervisors as supervisors
 from mode.exceptions import MaxRestartsExceeded
@@ -21,32 +21,6 @@ from mode.supervisors import (
     SupervisorStrategy,
 )
 from mode.types.supervisors import SupervisorStrategyT
-
-
-class Child(Service):
-    def __init__(self, name: str = "c") -> None:
-        self.name = name
-        self.starts = 0
-        self.stops = 0
-        super().__init__()
-
-    async def on_start(self) -> None:
-        self.starts += 1
-
-    async def on_stop(self) -> None:
-        self.stops += 1
-
-    def _repr_name(self) -> str:
-        return f"Child-{self.name}"
-
-
-async def until(pred: Callable[[], bool], what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while not pred():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0)
 
 
 def test_public_names() -> None:

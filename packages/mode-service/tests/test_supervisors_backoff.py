@@ -5,54 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support_supervisors import Child, Clock, FakeSleep, until
 
-from mode.services import Service
 from mode.supervisors import Backoff, OneForAllSupervisor, OneForOneSupervisor
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        await asyncio.sleep(0)
-
-
-class Child(Service):
-    def __init__(self, name: str = "c") -> None:
-        self.name = name
-        self.starts = 0
-        self.stops = 0
-        super().__init__()
-
-    async def on_start(self) -> None:
-        self.starts += 1
-
-    async def on_stop(self) -> None:
-        self.stops += 1
-
-
-async def until(pred: Callable[[], bool], what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while not pred():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0)
 
 
 async def crash_and_restart(child: Child) -> None:

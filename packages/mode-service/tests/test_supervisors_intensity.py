@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 
 import pytest
+from support_supervisors import Child, Clock, until
 
 from mode.exceptions import MaxRestartsExceeded
 from mode.services import Service
@@ -15,40 +14,6 @@ from mode.supervisors import (
     OneForOneSupervisor,
     SupervisorStrategy,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Child(Service):
-    def __init__(self, name: str = "c") -> None:
-        self.name = name
-        self.starts = 0
-        self.stops = 0
-        super().__init__()
-
-    async def on_start(self) -> None:
-        self.starts += 1
-
-    async def on_stop(self) -> None:
-        self.stops += 1
-
-    def _repr_name(self) -> str:
-        return f"Child-{self.name}"
-
-
-async def until(pred: Callable[[], bool], what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while not pred():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0)
 
 
 def recent(sup: SupervisorStrategy) -> int:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
 import pytest
+from support_supervisors import Child, until
 
-from mode.services import Service
 from mode.supervisors import (
     PERMANENT,
     RESTART_TYPES,
@@ -17,35 +16,6 @@ from mode.supervisors import (
     OneForAllSupervisor,
     OneForOneSupervisor,
 )
-
-
-class Child(Service):
-    def __init__(self, name: str = "c", events: list[str] | None = None) -> None:
-        self.name = name
-        self.events: list[str] = [] if events is None else events
-        self.starts = 0
-        self.stops = 0
-        super().__init__()
-
-    async def on_start(self) -> None:
-        self.starts += 1
-        self.events.append(f"start:{self.name}")
-
-    async def on_stop(self) -> None:
-        self.stops += 1
-        self.events.append(f"stop:{self.name}")
-
-    def _repr_name(self) -> str:
-        return f"Child-{self.name}"
-
-
-async def until(pred: Callable[[], bool], what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while not pred():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0)
 
 
 async def settle() -> None:
