@@ -12,7 +12,7 @@ import asyncio
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +70,50 @@ def _run_readme_examples(readme: Path) -> None:
 def run_readme_examples() -> Callable[[Path], None]:
     """Run every python block of a README in a fresh interpreter (-W error)."""
     return _run_readme_examples
+
+
+def _bad_input_cell(value: str) -> str:
+    value = value.replace("|", "\\|")
+    if "`" in value:  # markdown: a code span holding backticks needs two
+        return f"`` {value} ``"
+    return f"`{value}`"
+
+
+def bad_input_doc_line(row: Any) -> str:
+    """The markdown line of a bad-input ``row`` in a package's BAD_INPUT.md.
+
+    ``row`` has ``module``, ``code`` (the wrong call as written), ``error``
+    (the exception class) and ``message`` (its exact text).
+    """
+    return (
+        f"| `{row.module}` | {_bad_input_cell(row.code)} | "
+        f"`{row.error.__name__}` | {_bad_input_cell(row.message)} |"
+    )
+
+
+def _check_bad_input_doc(doc: Path, rows: Sequence[Any]) -> None:
+    lines = [
+        line
+        for line in doc.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    ]
+    expected = [bad_input_doc_line(row) for row in rows]
+    missing = [line for line in expected if line not in lines]
+    extra = [line for line in lines if line not in expected]
+    assert lines == expected, (
+        f"{doc} is not the table of the test: {len(missing)} row(s) missing "
+        f"(first: {missing[:1]}), {len(extra)} not in the test (first: "
+        f"{extra[:1]}){'' if missing or extra else ', or the order differs'}"
+    )
+
+
+@pytest.fixture
+def check_bad_input_doc() -> Callable[[Path, Sequence[Any]], None]:
+    """Check that a BAD_INPUT.md table is, line for line, a test's table.
+
+    Call it with the document and the test's rows (objects with ``module``,
+    ``code``, ``error`` and ``message``): every markdown table line of the
+    document starting with ``| `` and a backtick must be the line of the row
+    at the same position, so the document cannot drift from the tests.
+    """
+    return _check_bad_input_doc

@@ -149,8 +149,15 @@ class BlockingDetector(Service):
         raises: type[BaseException] = Blocking,
         **kwargs: Any,
     ) -> None:
+        if timeout is None:
+            raise TypeError("BlockingDetector timeout must be > 0 seconds, not None")
+        if not (isinstance(raises, type) and issubclass(raises, BaseException)):
+            raise TypeError(
+                f"BlockingDetector raises= must be an exception class (such as "
+                f"mode.debug.Blocking), not {raises!r}"
+            )
         secs = want_seconds(timeout)
-        if secs <= 0:
+        if not secs > 0:
             raise ValueError(
                 f"BlockingDetector timeout must be > 0 seconds, got {secs!r}"
             )

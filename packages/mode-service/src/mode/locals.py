@@ -166,6 +166,16 @@ class Proxy(Generic[T]):
             raise TypeError(
                 f"Proxy needs a callable that returns the target, got {local!r}"
             )
+        if args is not None and not isinstance(args, (tuple, list)):
+            raise TypeError(
+                f"Proxy args= must be a tuple of positional arguments, not "
+                f"{type(args).__name__}"
+            )
+        if kwargs is not None and not isinstance(kwargs, Mapping):
+            raise TypeError(
+                f"Proxy kwargs= must be a mapping of keyword arguments, not "
+                f"{type(kwargs).__name__}"
+            )
         setter = object.__setattr__
         setter(self, "_Proxy__local", local)
         setter(self, "_Proxy__args", tuple(args or ()))

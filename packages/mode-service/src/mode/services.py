@@ -222,6 +222,45 @@ class Diag(DiagT):
         self.flags.discard(flag)
 
 
+def _check_task_fun(decorator: str, fun: object) -> None:
+    if not callable(fun):
+        raise TypeError(
+            f"{decorator} decorates an async method, not {type(fun).__name__}"
+        )
+
+
+def _check_shutdown_timeout(value: object, owner: object) -> None:
+    """Refuse a ``shutdown_timeout`` of a class or service ``owner``."""
+    if type(value) is float or type(value) is int:  # the usual case, fast
+        if value >= 0:
+            return
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"{_owner_name(owner)}: shutdown_timeout must be a number of "
+            f"seconds, not {type(value).__name__}"
+        )
+    if not value >= 0:  # NaN too
+        raise ValueError(
+            f"{_owner_name(owner)}: shutdown_timeout must be 0 or more seconds, "
+            f"not {value!r}"
+        )
+
+
+def _owner_name(owner: object) -> str:
+    if isinstance(owner, type):
+        return f"class {owner.__qualname__}"
+    return repr(owner)
+
+
+def _want_timeout(method: str, timeout: Seconds | None) -> float | None:
+    secs = want_seconds(timeout)
+    if secs is not None and secs != secs:
+        raise ValueError(
+            f"{method}() timeout must be a number of seconds or None, not nan"
+        )
+    return secs
+
+
 class ServiceTask:
     """A background task declared on a service class.
 
@@ -231,10 +270,7 @@ class ServiceTask:
     """
 
     def __init__(self, fun: _TaskFun) -> None:
-        if not callable(fun):
-            raise TypeError(
-                f"Service.task decorates an async method, not {type(fun).__name__}"
-            )
+        _check_task_fun("Service.task", fun)
         self.fun: _TaskFun = fun
 
     async def __call__(self, obj: Any) -> Any:
@@ -324,6 +360,11 @@ class ServiceBase(ServiceT):
             cls._logger_is_auto = True
 
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
+            raise TypeError(
+                f"{type(self).__name__} loop= must be an event loop or None, not "
+                f"{type(loop).__name__}"
+            )
         self.log = CompositeLogger(self.logger, formatter=self._format_log)
         self._loop = loop
 
@@ -457,6 +498,9 @@ class Service(ServiceBase, ServiceCallbacks):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        timeout = vars(cls).get("shutdown_timeout")
+        if timeout is not None and not isinstance(timeout, property):
+            _check_shutdown_timeout(timeout, cls)
         cls._init_subclass_tasks()
 
     @classmethod
@@ -512,6 +556,15 @@ class Service(ServiceBase, ServiceCallbacks):
             ValueError: ``interval`` is not positive.
             TypeError: ``interval`` is not a number of seconds.
         """
+        if callable(interval):
+            raise TypeError(
+                "Service.timer needs an interval: write @Service.timer(1.0) "
+                "above the method, not @Service.timer"
+            )
+        if interval is None:
+            raise TypeError(
+                "Service.timer interval must be a positive number of seconds, not None"
+            )
         interval_s = want_seconds(interval)
         if not interval_s > 0:
             raise ValueError(
@@ -520,6 +573,7 @@ class Service(ServiceBase, ServiceCallbacks):
             )
 
         def _decorate(fun: _TaskFun) -> ServiceTask:
+            _check_task_fun("Service.timer", fun)
             timer_name = name or qualname(fun)
 
             @wraps(fun)
@@ -559,6 +613,8 @@ class Service(ServiceBase, ServiceCallbacks):
         cron.secs_for_next(cron_format, timezone)  # fail now on a bad expression
 
         def _decorate(fun: _TaskFun) -> ServiceTask:
+            _check_task_fun("Service.crontab", fun)
+
             @wraps(fun)
             async def _cron_starter(self: Service) -> None:
                 while not self.should_stop:
@@ -602,7 +658,16 @@ class Service(ServiceBase, ServiceCallbacks):
         its exception).  Stopping cancels it if it is still running.
         ``name`` is the label (default: ``str(coro)``); other keyword
         arguments are accepted and ignored, for compatibility.
+
+        Raises:
+            TypeError: ``coro`` is not awaitable.
         """
+        if not inspect.isawaitable(coro):
+            raise TypeError(
+                f"from_awaitable() expects a coroutine or other awaitable, not "
+                f"{type(coro).__name__} (call the async function: "
+                "Service.from_awaitable(main()))"
+            )
         return _AwaitableService(coro, name=name)
 
     # -- construction ------------------------------------------------------
@@ -613,6 +678,11 @@ class Service(ServiceBase, ServiceCallbacks):
         beacon: NodeT[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
+        if beacon is not None and not isinstance(beacon, NodeT):
+            raise TypeError(
+                f"{type(self).__name__} beacon= must be a node of the service "
+                f"tree (mode.utils.trees.Node) or None, not {type(beacon).__name__}"
+            )
         super().__init__(loop=loop)
         self.diag = self.Diag(self)
         self._started = self._new_started_event()
@@ -899,7 +969,11 @@ class Service(ServiceBase, ServiceCallbacks):
         Raises:
             TypeError, ValueError: ``n`` is not a number of seconds.
         """
+        if n is None:
+            raise TypeError("sleep() expects a number of seconds, not None")
         secs = want_seconds(n)
+        if secs != secs:
+            raise ValueError("sleep() expects a number of seconds, not nan")
         if self.should_stop:
             return
         loop = asyncio.get_running_loop()
@@ -981,7 +1055,7 @@ class Service(ServiceBase, ServiceCallbacks):
         """
         self._check_wait_args("wait_first", coros)
         try:
-            timeout_s = want_seconds(timeout)
+            timeout_s = _want_timeout("wait_first", timeout)
         except (TypeError, ValueError):
             _close_coroutines(coros)
             raise
@@ -1038,7 +1112,7 @@ class Service(ServiceBase, ServiceCallbacks):
             if res.stopped:
                 return WaitResult(None, True)
             return WaitResult(res.results[0], False)
-        timeout_s = want_seconds(timeout)
+        timeout_s = _want_timeout("wait", timeout)
         if not self.should_stop:
             await self._wait_halted((), timeout_s)
         return WaitResult(None, True)
@@ -1057,10 +1131,17 @@ class Service(ServiceBase, ServiceCallbacks):
         Raises:
             TypeError: an argument is not awaitable and not an event.
         """
+        if not isinstance(coros, Iterable) or _is_waitable(coros):
+            _close_coroutines([coros])
+            raise TypeError(
+                f"wait_many() takes an iterable of awaitables or events, e.g. "
+                f"wait_many([aw1, aw2]), not {type(coros).__name__}: for one "
+                "awaitable use wait(aw)"
+            )
         args = list(coros)
         self._check_wait_args("wait_many", args)
         try:
-            timeout_s = want_seconds(timeout)
+            timeout_s = _want_timeout("wait_many", timeout)
         except (TypeError, ValueError):
             _close_coroutines(args)
             raise
@@ -1161,6 +1242,7 @@ class Service(ServiceBase, ServiceCallbacks):
         await self._default_start()
 
     async def _default_start(self) -> None:
+        _check_shutdown_timeout(self.shutdown_timeout, self)
         if self._started.is_set():
             raise AlreadyStartedError(
                 f"{self!r} is already started: use maybe_start() to start it "
@@ -1220,7 +1302,15 @@ class Service(ServiceBase, ServiceCallbacks):
         exception reaches a service already crashed by it), marks the service
         and its children crashed, and hands the crash to the nearest
         supervisor, or marks the whole tree crashed if there is none.
+
+        Raises:
+            TypeError: ``reason`` is not an exception instance.
         """
+        if not isinstance(reason, BaseException):
+            raise TypeError(
+                f"crash() expects an exception instance as the reason, not "
+                f"{type(reason).__name__}"
+            )
         already = self._crashed.is_set()
         if not (already and reason is self._crash_reason):
             self.log.error("Crashed reason=%r", reason, exc_info=reason)

@@ -344,6 +344,17 @@ class BaseSignal(BaseSignalT[T]):
         self._cached_only: SignalHandlerT | None
         self._cached_sole: SignalHandlerT | None
         self._drop_cache()
+        if receivers is not None and not isinstance(receivers, Iterable):
+            raise TypeError(
+                f"{type(self).__name__} receivers= must be an iterable of "
+                f"receivers (callables or weak references), not "
+                f"{type(receivers).__name__}"
+            )
+        if filter_receivers is not None and not isinstance(filter_receivers, Mapping):
+            raise TypeError(
+                f"{type(self).__name__} filter_receivers= must be a mapping of "
+                f"sender to receivers, not {type(filter_receivers).__name__}"
+            )
         for fun in receivers or ():
             self._connect_ref(fun, sender=None)
         for sender, funs in (filter_receivers or {}).items():

@@ -213,8 +213,11 @@ class Backoff:
         Raises:
             ValueError: ``attempt`` is negative or ``rand`` outside [0, 1].
         """
+        if isinstance(attempt, bool) or not isinstance(attempt, int):
+            raise TypeError(f"attempt must be an int, not {type(attempt).__name__}")
         if attempt < 0:
             raise ValueError(f"attempt must be >= 0, not {attempt!r}")
+        rand = _number(rand, "rand")
         if not 0 <= rand <= 1:
             raise ValueError(f"rand must be in [0, 1], not {rand!r}")
         try:
@@ -375,6 +378,16 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
                 f"raises must be an exception class such as MaxRestartsExceeded, "
                 f"not {raises!r}"
             )
+        for what, fun in (
+            ("replacement", replacement),
+            ("clock", clock),
+            ("sleep", sleep),
+            ("random", random),
+        ):
+            if fun is not None and not callable(fun):
+                raise TypeError(
+                    f"{what}= must be a callable or None, not {type(fun).__name__}"
+                )
         if backoff is not None and not isinstance(backoff, Backoff):
             raise TypeError(
                 f"backoff must be a mode.supervisors.Backoff (or None), not "
@@ -456,10 +469,10 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
         if services and self.started and not self.should_stop:
             self.wakeup()
 
-    def _check_new(self, service: object) -> None:
+    def _check_new(self, service: object, method: str = "add") -> None:
         if not isinstance(service, ServiceT):
             raise TypeError(
-                f"{type(self).__name__}.add() expects services (mode.Service "
+                f"{type(self).__name__}.{method}() expects services (mode.Service "
                 f"instances), not {type(service).__name__}: wrap a coroutine "
                 "with Service.from_awaitable(coro)"
             )
@@ -505,6 +518,11 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
             IndexError: no child at ``index``.
             TypeError, ValueError: as for :meth:`add`.
         """
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(
+                f"insert() index must be an int, not {type(index).__name__}"
+            )
+        self._check_new(service, "insert")
         if not -len(self._services) <= index < len(self._services):
             raise IndexError(
                 f"{self.label} has no child at index {index} (it has "
@@ -514,7 +532,6 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
         old = self._services[index]
         if service is old:
             return
-        self._check_new(service)
         if service in self._records:
             raise ValueError(
                 f"{service!r} is already supervised at index "

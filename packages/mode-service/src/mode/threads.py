@@ -445,6 +445,26 @@ class ServiceThread(Service):
                 "ServiceThread(executor=...) is no longer supported: every "
                 "ServiceThread runs in a thread of its own"
             )
+        if Worker is not None and not (
+            isinstance(Worker, type) and issubclass(Worker, WorkerThread)
+        ):
+            raise TypeError(
+                f"ServiceThread Worker= must be a subclass of "
+                f"mode.threads.WorkerThread, not {Worker!r}"
+            )
+        if loop_factory is not None and not callable(loop_factory):
+            raise TypeError(
+                f"ServiceThread loop_factory= must be a callable returning a new "
+                f"event loop (like mode.loop.factory('uvloop')), not "
+                f"{type(loop_factory).__name__}"
+            )
+        if thread_loop is not None and not isinstance(
+            thread_loop, asyncio.AbstractEventLoop
+        ):
+            raise TypeError(
+                f"ServiceThread thread_loop= must be an event loop or None, not "
+                f"{type(thread_loop).__name__}"
+            )
         self._parent_loop_arg = loop
         self._thread_loop_arg = thread_loop
         self._loop_factory = loop_factory
@@ -1461,11 +1481,11 @@ class MethodQueue(Service):
 
 
 def _check_num_workers(num_workers: Any) -> int:
-    if (
-        isinstance(num_workers, bool)
-        or not isinstance(num_workers, int)
-        or num_workers < 1
-    ):
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int):
+        raise TypeError(
+            f"num_workers must be a positive integer, not {type(num_workers).__name__}"
+        )
+    if num_workers < 1:
         raise ValueError(f"num_workers must be a positive integer, not {num_workers!r}")
     return num_workers
 

@@ -205,6 +205,15 @@ class Timer:
             ("min_drift_log_interval", min_drift_log_interval),
         ):
             _seconds(value, what, allow_zero=True)
+        for what, fun, like in (
+            ("clock", clock, "returning seconds (like time.monotonic)"),
+            ("sleep", sleep, "awaiting seconds (like asyncio.sleep)"),
+            ("random", random, "returning a float in [0, 1) (like random.random)"),
+        ):
+            if not callable(fun):
+                raise TypeError(
+                    f"Timer {what}= must be a callable {like}, not {type(fun).__name__}"
+                )
         self.name = name
         self.clock = clock
         self.sleep = sleep

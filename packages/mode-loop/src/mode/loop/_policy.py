@@ -164,12 +164,19 @@ def use(loop: str) -> None:
 
     Raises:
         TypeError: ``loop`` is not a string.
+        ValueError: ``loop`` is a relative module name (``".x"``).
         UnknownBackendError: no backend has that name (a ValueError).
         BackendUnavailableError: the backend's extra is missing, it does not
             run here, or it is unsupported (an ImportError).
         RuntimeError: an event loop is already running in this thread.
     """
     if isinstance(loop, str) and "." in loop:
+        if loop.startswith("."):
+            raise ValueError(
+                f"mode.loop.use({loop!r}): a relative module name cannot be "
+                "imported; give a backend name (see mode.loop.names()) or an "
+                "absolute module path such as 'mypackage.myloop'"
+            )
         importlib.import_module(loop)
         return
     name = canonical_name(loop)

@@ -74,6 +74,12 @@ class _JumpingSelector:
         return getattr(self._selector, name)
 
 
+def _number(what: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} takes a number of seconds, not {type(value).__name__}")
+    return float(value)
+
+
 class VirtualClock:
     """Virtual time for one asyncio event loop (see the module documentation).
 
@@ -92,11 +98,12 @@ class VirtualClock:
             the next timer (default 0: jump as soon as the loop is idle).
 
     Raises:
+        TypeError: ``autojump_threshold`` is not a number.
         ValueError: ``autojump_threshold`` is negative or not finite.
     """
 
     def __init__(self, *, autojump_threshold: float = 0.0) -> None:
-        threshold = float(autojump_threshold)
+        threshold = _number("VirtualClock autojump_threshold", autojump_threshold)
         if not (math.isfinite(threshold) and threshold >= 0):
             raise ValueError(
                 f"autojump_threshold must be a finite number of seconds >= 0, "
@@ -151,11 +158,12 @@ class VirtualClock:
         asyncio.sleep(seconds)`` does the same and waits for the timers.
 
         Raises:
+            TypeError: ``seconds`` is not a number.
             ValueError: ``seconds`` is negative or not finite (time never
                 goes backwards).
             RuntimeError: the clock is not installed.
         """
-        secs = float(seconds)
+        secs = _number("advance()", seconds)
         if not (math.isfinite(secs) and secs >= 0):
             raise ValueError(
                 f"advance() takes a finite number of seconds >= 0 (virtual time "

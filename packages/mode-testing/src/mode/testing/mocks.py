@@ -422,9 +422,15 @@ def patch_module(
     attributes (``__file__``, ``__path__`` ...) are not mocked.
 
     Raises:
-        TypeError: a name is not a non-empty string.
+        TypeError: a name is not a non-empty string, or ``new_callable`` is
+            not callable.
     """
     _check_names("patch_module", names)
+    if not callable(new_callable):
+        raise TypeError(
+            f"patch_module() new_callable= must be a callable making the mock "
+            f"attributes (like MagicMock), not {type(new_callable).__name__}"
+        )
     missing = object()
     previous = {name: sys.modules.get(name, missing) for name in names}
     modules = [_mock_module(name, new_callable) for name in names]

@@ -66,6 +66,11 @@ def crash_error(service: ServiceT) -> ServiceCrashedError:
 
 def check_service(obj: object, func: str) -> None:
     """Raise TypeError unless ``obj`` is a service."""
+    if isinstance(obj, type) and issubclass(obj, ServiceT):
+        raise TypeError(
+            f"{func}() takes a service (a mode.Service), not the class "
+            f"{obj.__name__}: pass {obj.__name__}()"
+        )
     if not isinstance(obj, ServiceT):
         raise TypeError(
             f"{func}() takes a service (a mode.Service), not {type(obj).__name__}"

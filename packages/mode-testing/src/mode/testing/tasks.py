@@ -76,8 +76,15 @@ async def wait_all_tasks_blocked(
         RuntimeError: the tasks were still not all blocked after
             ``max_iterations`` iterations: something keeps scheduling work
             (e.g. ``while True: await asyncio.sleep(0)``).
+        TypeError: ``cushion`` or ``max_iterations`` is not an int.
         ValueError: ``cushion`` is negative or ``max_iterations`` < 1.
     """
+    for what, value in (("cushion", cushion), ("max_iterations", max_iterations)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(
+                f"wait_all_tasks_blocked() {what} must be an int, not "
+                f"{type(value).__name__}"
+            )
     if cushion < 0 or max_iterations < 1:
         raise ValueError(
             f"wait_all_tasks_blocked() needs cushion >= 0 and max_iterations >= 1, "

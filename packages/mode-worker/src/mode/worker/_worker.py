@@ -24,6 +24,7 @@ from mode.utils.logging import Severity, get_logger, level_number
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.tracebacks import format_task_stack
 
+from ._args import check_worker_args
 from ._exits import (
     EX_FAILURE,
     EX_INTERRUPTED,
@@ -139,11 +140,25 @@ class Worker(Service):
         **kwargs: Any,
     ) -> None:
         for service in services:
+            if isinstance(service, type) and issubclass(service, ServiceT):
+                raise TypeError(
+                    f"Worker() runs services (mode.Service instances), not the "
+                    f"class {service.__name__}: pass {service.__name__}()"
+                )
             if not isinstance(service, ServiceT):
                 raise TypeError(
                     f"Worker() runs services (mode.Service instances), not "
                     f"{type(service).__name__}: {service!r}"
                 )
+        check_worker_args(
+            logfile=logfile,
+            loop=loop,
+            console_port=console_port,
+            loghandlers=loghandlers,
+            logging_config=logging_config,
+            stdout=stdout,
+            stderr=stderr,
+        )
         self.services = tuple(services)
         self.debug = debug
         self.quiet = quiet
@@ -170,8 +185,10 @@ class Worker(Service):
         self._signal_stop_task: asyncio.Task[None] | None = None
         self._signal_stop_time: float | None = None
         self._starting_fut: asyncio.Future[None] | None = None
+        self._startup_done = False
         self._shutting_down = False
         self._force_stop: asyncio.Event | None = None
+        self._stop_requested: asyncio.Event | None = None
         self._signals_installed: list[int] = []
         self._fallbacks: dict[int, Any] = {}
         self._unclean_exit = False
@@ -248,6 +265,7 @@ class Worker(Service):
         """
         self.log.info("Ready: %d service(s) started", len(self.services))
         await self.on_startup_finished()
+        self._startup_done = True
         if self.daemon:
             await self.wait_until_stopped()
 
@@ -349,11 +367,13 @@ class Worker(Service):
         except (ValueError, OSError) as exc:  # pragma: no cover - not main thread
             self.log.debug("Cannot handle %s at all: %r", _signal_name(signum), exc)
 
-    def _remove_signal_handlers(self) -> None:
+    def _remove_signal_handlers(
+        self, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         installed, self._signals_installed = self._signals_installed, []
         for signum in installed:
             try:
-                self.loop.remove_signal_handler(signum)
+                (loop or self.loop).remove_signal_handler(signum)
             except (NotImplementedError, RuntimeError, ValueError, OSError):
                 pass  # pragma: no cover - the loop is closing
         fallbacks, self._fallbacks = self._fallbacks, {}
@@ -396,16 +416,29 @@ class Worker(Service):
         self._shutting_down = True
         loop = self.loop
         self._signal_stop_time = loop.time()
+        if self._stop_requested is not None:
+            self._stop_requested.set()
         self.log.info("Signal received: %s (%d)", _signal_name(signum), signum)
         self._signal_stop_task = loop.create_task(
             self._stop_on_signal(), name=f"{self.label}._stop_on_signal"
         )
 
     async def _stop_on_signal(self) -> None:
+        starting = self._starting_fut
         try:
+            if starting is not None and not starting.done() and not self._startup_done:
+                # A signal during start-up: end the start first, so that no
+                # service's on_stop runs while its on_start still runs (a
+                # start ignoring the cancellation gets cancel_grace).
+                starting.cancel()
+                await asyncio.wait([starting], timeout=self.cancel_grace)
+                if not starting.done():
+                    self.log.error(
+                        "The start ignores cancellation: stopping without it"
+                    )
             await self.stop()
         finally:
-            maybe_cancel(self._starting_fut)
+            maybe_cancel(starting)
 
     async def on_shutdown(self) -> None:
         """Remove the signal handlers, unless the worker runs the process
@@ -454,9 +487,32 @@ class Worker(Service):
             code = exit_code_of(exc)
         if self._unclean_exit:
             self._exit_now(code)
+        self._ignore_late_signals(runner.get_loop())
         self._bounded(runner.close, code, "closing the event loop")
         self._join_threads(code)
         return code
+
+    def _ignore_late_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Ignore SIGINT and SIGTERM from now on: the stop is over.
+
+        Closing the loop would put back the default handlers, and a signal
+        landing while the process exits would then kill it (or raise
+        KeyboardInterrupt), losing the exit code.  The signals are blocked
+        while the handlers change, so none slips through in between.
+        """
+        signums = [signal.SIGINT, signal.SIGTERM]
+        mask = getattr(signal, "pthread_sigmask", None)
+        try:
+            blocked = mask(signal.SIG_BLOCK, signums) if mask is not None else None
+            try:
+                self._remove_signal_handlers(loop)
+                for signum in signums:
+                    signal.signal(signum, signal.SIG_IGN)
+            finally:
+                if mask is not None and blocked is not None:
+                    mask(signal.SIG_SETMASK, blocked)
+        except (ValueError, OSError) as exc:  # pragma: no cover - not main thread
+            self.log.debug("Cannot ignore late signals: %r", exc)
 
     def _bounded(self, fun: Callable[[], Any], code: int, what: str) -> None:
         watchdog = threading.Timer(
@@ -511,6 +567,7 @@ class Worker(Service):
 
     async def _main(self) -> int:
         self._force_stop = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self._owns_process = True
         loop = asyncio.get_running_loop()
         code = EX_OK
@@ -518,7 +575,9 @@ class Worker(Service):
             self.start(), name=f"{self.label}.start"
         )
         try:
-            await starting
+            await self._start_ended(starting)
+            if starting.done():
+                await starting
         except asyncio.CancelledError:
             pass  # the signal stop cancelled the start: a normal end
         except MemoryError:
@@ -541,6 +600,36 @@ class Worker(Service):
             self._report(logging.CRITICAL, "Stopped after a crash: %r", crash)
             code = exit_code_of(crash)
         return code or stop_code
+
+    async def _start_ended(self, starting: asyncio.Task[None]) -> None:
+        """Wait until the start ends; once a signal began the stop, only
+        until the stop ends, its deadline passes or a SIGINT forces it.
+
+        A start that ignores the cancellation then does not keep the
+        process: :meth:`_bounded_stop` reports it and exits without it.
+        """
+        requested, force = self._stop_requested, self._force_stop
+        assert requested is not None
+        assert force is not None
+        loop = asyncio.get_running_loop()
+        on_request = loop.create_task(requested.wait())
+        on_force = loop.create_task(force.wait())
+        try:
+            await asyncio.wait(
+                [starting, on_request], return_when=asyncio.FIRST_COMPLETED
+            )
+            began, stop_task = self._signal_stop_time, self._signal_stop_task
+            if not starting.done() and began is not None and stop_task is not None:
+                remaining = began + self.shutdown_timeout - loop.time()
+                await asyncio.wait(
+                    [starting, on_force, stop_task],
+                    timeout=max(remaining, 0.0),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+        finally:
+            on_request.cancel()
+            on_force.cancel()
+            await asyncio.wait([on_request, on_force])
 
     def on_worker_shutdown(self) -> None:
         """Hook (sync): runs when the worker's start has ended, before it stops.
@@ -655,6 +744,8 @@ def _stack_of(task: asyncio.Task[Any]) -> str:
 
 
 def _positive(value: Seconds, what: str) -> float:
+    if value is None:
+        raise TypeError(f"Worker {what} must be > 0 seconds, not None")
     secs = want_seconds(value)
     if not secs > 0:
         raise ValueError(f"Worker {what} must be > 0 seconds, got {value!r}")

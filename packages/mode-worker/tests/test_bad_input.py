@@ -1,0 +1,263 @@
+"""Bad input to the Worker: the exact error of every row.
+
+``ROWS`` is the table of ../BAD_INPUT.md: one wrong argument of
+``mode.worker.Worker``, the error type and its exact message.
+``test_bad_input`` checks each row (inside a running loop too: the Worker is
+refused when it is made, before anything starts); ``test_the_doc_is_the_table``
+checks, with the workspace's ``check_bad_input_doc`` fixture, that
+BAD_INPUT.md lists exactly these rows.  The bad arguments of the ``mode``
+command are tested in test_command.py and test_command_parsing.py, which the
+document points to.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mode import Service
+from mode.loop import UnknownBackendError
+from mode.worker import Worker
+
+BAD_INPUT_MD = Path(__file__).resolve().parent.parent / "BAD_INPUT.md"
+
+_WANT = "'N', 'N/s', 'N/m', 'N/h' or 'N/d' (N a number) or a timedelta"
+_LEVELS = (
+    "a level name (CRITICAL, ERROR, WARNING, INFO, DEBUG, NOTSET or one "
+    "registered with logging.addLevelName) or a number"
+)
+_NAMES = (
+    "valid names: asyncio, eventlet, gevent, uvloop, winloop ('aio' is "
+    "accepted for 'asyncio')."
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the table: ``code`` is what the user wrote."""
+
+    module: str
+    code: str
+    call: Callable[[], Any]
+    error: type[BaseException]
+    message: str
+
+
+class App(Service):
+    """A service to run."""
+
+
+def bad(value: object) -> Any:
+    """Return ``value`` typed as Any: a deliberately wrong argument."""
+    return value
+
+
+def worker(*services: Any, **kwargs: Any) -> Callable[[], Worker]:
+    def make() -> Worker:
+        return Worker(*services, stdout=io.StringIO(), stderr=io.StringIO(), **kwargs)
+
+    return make
+
+
+ROWS: list[Row] = [
+    Row(
+        "Worker",
+        "Worker(5)",
+        worker(5),
+        TypeError,
+        "Worker() runs services (mode.Service instances), not int: 5",
+    ),
+    Row(
+        "Worker",
+        "Worker(App)",
+        worker(App),
+        TypeError,
+        "Worker() runs services (mode.Service instances), not the class App: "
+        "pass App()",
+    ),
+    Row(
+        "Worker",
+        'Worker(loglevel="loud")',
+        worker(loglevel="loud"),
+        ValueError,
+        f"unknown log level 'loud': expected {_LEVELS}",
+    ),
+    Row(
+        "Worker",
+        "Worker(loglevel=1.5)",
+        worker(loglevel=1.5),
+        TypeError,
+        "level_number() expects an int, a str or None, got float",
+    ),
+    Row(
+        "Worker",
+        'Worker(redirect_stdouts_level="loud")',
+        worker(redirect_stdouts_level="loud"),
+        ValueError,
+        f"unknown log level 'loud': expected {_LEVELS}",
+    ),
+    Row(
+        "Worker",
+        "Worker(logfile=5)",
+        worker(logfile=5),
+        TypeError,
+        "Worker logfile= must be a file path or a writable text stream, not int",
+    ),
+    Row(
+        "Worker",
+        "Worker(logging_config=5)",
+        worker(logging_config=5),
+        TypeError,
+        "Worker logging_config= must be a logging.config.dictConfig mapping, not int",
+    ),
+    Row(
+        "Worker",
+        "Worker(loghandlers=5)",
+        worker(loghandlers=5),
+        TypeError,
+        "Worker loghandlers= must be an iterable of logging.Handler instances, not int",
+    ),
+    Row(
+        "Worker",
+        'Worker(loghandlers=["stderr"])',
+        worker(loghandlers=["stderr"]),
+        TypeError,
+        "Worker loghandlers= must hold logging.Handler instances, not str",
+    ),
+    Row(
+        "Worker",
+        "Worker(loop=5)",
+        worker(loop=5),
+        TypeError,
+        "Worker loop= must be a loop backend name (such as 'uvloop'), an event "
+        "loop or None, not int",
+    ),
+    Row(
+        "Worker",
+        'Worker(loop="uvlop")',
+        worker(loop="uvlop"),
+        UnknownBackendError,
+        f"unknown event-loop backend 'uvlop'; {_NAMES} Did you mean uvloop?",
+    ),
+    Row(
+        "Worker",
+        "Worker(shutdown_timeout=0)",
+        worker(shutdown_timeout=0),
+        ValueError,
+        "Worker shutdown_timeout must be > 0 seconds, got 0",
+    ),
+    Row(
+        "Worker",
+        'Worker(shutdown_timeout=float("nan"))',
+        worker(shutdown_timeout=float("nan")),
+        ValueError,
+        "Worker shutdown_timeout must be > 0 seconds, got nan",
+    ),
+    Row(
+        "Worker",
+        'Worker(shutdown_timeout="soon")',
+        worker(shutdown_timeout="soon"),
+        ValueError,
+        f"invalid rate or duration 'soon': expected {_WANT}",
+    ),
+    Row(
+        "Worker",
+        "Worker(shutdown_timeout=None)",
+        worker(shutdown_timeout=None),
+        TypeError,
+        "Worker shutdown_timeout must be > 0 seconds, not None",
+    ),
+    Row(
+        "Worker",
+        "Worker(blocking_timeout=-1)",
+        worker(blocking_timeout=-1),
+        ValueError,
+        "Worker blocking_timeout must be > 0 seconds, got -1",
+    ),
+    Row(
+        "Worker",
+        'Worker(console_port="http")',
+        worker(console_port="http"),
+        TypeError,
+        "Worker console_port= must be an int, not str",
+    ),
+    Row(
+        "Worker",
+        "Worker(console_port=70000)",
+        worker(console_port=70000),
+        ValueError,
+        "Worker console_port= must be from 0 to 65533 (the console also uses "
+        "the next two ports), got 70000",
+    ),
+    Row(
+        "Worker",
+        "Worker(stdout=5)",
+        lambda: Worker(stdout=bad(5)),
+        TypeError,
+        "Worker stdout= must be a writable text stream (with a write() method) "
+        "or None, not int",
+    ),
+    Row(
+        "Worker",
+        'Worker(stderr="err.log")',
+        lambda: Worker(stderr=bad("err.log")),
+        TypeError,
+        "Worker stderr= must be a writable text stream (with a write() method) "
+        "or None, not str",
+    ),
+    Row(
+        "Worker",
+        'Worker(beacon="node")',
+        worker(beacon="node"),
+        TypeError,
+        "Worker beacon= must be a node of the service tree "
+        "(mode.utils.trees.Node) or None, not str",
+    ),
+    Row(
+        "Worker",
+        "Worker(no_such_option=1)",
+        worker(no_such_option=1),
+        TypeError,
+        "Service.__init__() got an unexpected keyword argument 'no_such_option'",
+    ),
+]
+
+
+def _row_id(row: Row) -> str:
+    return re.sub(r"\s+", " ", row.code)
+
+
+def _check(row: Row) -> None:
+    with pytest.raises(BaseException) as excinfo:
+        row.call()
+    assert type(excinfo.value) is row.error, (
+        f"{row.code}: {type(excinfo.value).__name__}: {excinfo.value}"
+    )
+    assert str(excinfo.value) == row.message
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_bad_input(row: Row) -> None:
+    _check(row)
+
+
+async def test_bad_input_in_a_running_loop() -> None:
+    for row in ROWS:
+        _check(row)
+
+
+def test_no_accidental_lookup_errors() -> None:
+    for row in ROWS:
+        assert not issubclass(row.error, (AttributeError, KeyError, AssertionError))
+
+
+def test_the_doc_is_the_table(
+    check_bad_input_doc: Callable[[Path, Sequence[Any]], None],
+) -> None:
+    check_bad_input_doc(BAD_INPUT_MD, ROWS)
