@@ -92,6 +92,13 @@ def bad_input_doc_line(row: Any) -> str:
 
 
 def _check_bad_input_doc(doc: Path, rows: Sequence[Any]) -> None:
+    # Only the rows marked ``lookup`` (a mapping's KeyError, an attribute's
+    # AttributeError: the protocol) may name a lookup error; none an assert.
+    for row in rows:
+        if not getattr(row, "lookup", False):
+            assert not issubclass(
+                row.error, (AttributeError, KeyError, AssertionError)
+            ), f"{row.code}: {row.error.__name__} leaks out of a public API"
     lines = [
         line
         for line in doc.read_text(encoding="utf-8").splitlines()
@@ -115,5 +122,7 @@ def check_bad_input_doc() -> Callable[[Path, Sequence[Any]], None]:
     ``code``, ``error`` and ``message``): every markdown table line of the
     document starting with ``| `` and a backtick must be the line of the row
     at the same position, so the document cannot drift from the tests.
+    Rows not marked ``lookup`` must not name AttributeError, KeyError or
+    AssertionError.
     """
     return _check_bad_input_doc
