@@ -443,6 +443,43 @@ async def test_receiver_exception_propagates_and_skips_the_rest() -> None:
     assert calls == []
 
 
+@pytest.mark.parametrize("use_default", [False, True])
+async def test_all_async_receivers_fail_fast_and_keep_order(use_default: bool) -> None:
+    # Receivers that are all ``async def`` (functions and bound methods) are
+    # awaited as called; the first exception still skips the rest.
+    calls: Calls = []
+
+    class Owner:
+        async def method(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+            calls.append(("method", sender, args))
+
+    async def aboom(sender: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(("boom", sender, args))
+        raise KeyError("aboom")
+
+    obj, owner = Sender(), Owner()
+    base: Signal[Sender] = Signal()
+    base.connect(async_recorder(calls, "first"))
+    base.connect(owner.method)
+    sig = base.with_default_sender(obj) if use_default else base
+    prefix = () if use_default else (obj,)
+    await sig.send(*prefix, 7)
+    assert calls == [("first", obj, (7,), {"signal": sig}), ("method", obj, (7,))]
+    base.connect(aboom)
+    base.connect(async_recorder(calls, "never"))
+    calls.clear()
+    with pytest.raises(KeyError, match="aboom"):
+        await sig.send(*prefix)
+    assert [c[0] for c in calls] == ["first", "method", "boom"]
+    # A sync receiver among them: its result is checked, nothing is awaited
+    # twice, and the order holds.
+    base.disconnect(aboom)
+    base.connect(recorder(calls, "sync"))
+    calls.clear()
+    await sig.send(*prefix, 8)
+    assert [c[0] for c in calls] == ["first", "method", "never", "sync"]
+
+
 async def test_connect_during_send_applies_to_the_next_send() -> None:
     calls: Calls = []
     sig: Signal[Sender] = Signal()

@@ -120,12 +120,58 @@ class _SoleAsyncReceiver(tuple):  # type: ignore[type-arg]
     __slots__ = ()
 
 
+class _AsyncReceivers(tuple):  # type: ignore[type-arg]
+    """Marks a receiver tuple of two or more ``async def`` functions.
+
+    Each call of such a receiver returns a coroutine, so :meth:`Signal.send`
+    awaits the results without looking at them first.
+    """
+
+    __slots__ = ()
+
+
+def _is_async_def(fun: Any) -> bool:
+    # An ``async def`` function or a method bound to one: calling it returns a
+    # coroutine and runs none of its body.  (Weak receivers, partials and
+    # callable objects are not, whatever they return.)
+    code = getattr(getattr(fun, "__func__", fun), "__code__", None)
+    return code is not None and bool(code.co_flags & inspect.CO_COROUTINE)
+
+
+_NOTHING: Any = object()
+
+
+def _fast_sender(receivers: _Receivers) -> Callable[..., Any] | None:
+    """What ``send`` calls for ``receivers`` when all are ``async def``.
+
+    Called as ``fast(sender, signal=s)`` or ``fast(sender, value, signal=s)``,
+    it returns the coroutine that runs every receiver in order: the sole
+    receiver's own coroutine, or one awaiting each receiver's in turn.  None
+    when some receiver is not an ``async def`` (``send`` then checks each
+    result before awaiting it).
+    """
+    kind = type(receivers)
+    if kind is _SoleAsyncReceiver:
+        return receivers[0]
+    if kind is not _AsyncReceivers:
+        return None
+
+    async def each(sender: Any, value: Any = _NOTHING, *, signal: Any) -> None:
+        if value is _NOTHING:
+            for receiver in receivers:
+                await receiver(sender, signal=signal)
+        else:
+            for receiver in receivers:
+                await receiver(sender, value, signal=signal)
+
+    return each
+
+
 def _plan(receivers: _Receivers) -> _Receivers:
-    if len(receivers) == 1:
-        fun = receivers[0]
-        code = getattr(getattr(fun, "__func__", fun), "__code__", None)
-        if code is not None and code.co_flags & inspect.CO_COROUTINE:
+    if receivers and all(map(_is_async_def, receivers)):
+        if len(receivers) == 1:
             return _SoleAsyncReceiver(receivers)
+        return _AsyncReceivers(receivers)
     return receivers
 
 
@@ -155,9 +201,10 @@ class _Registry:
     weak reference whose callback drops the sender's entries, or the sender
     itself when it cannot be weakly referenced.
 
-    For the fastest path, when there is a single receiver and none is
-    filtered on a sender, ``only`` is that receiver, and ``sole`` too if it is
-    an ``async def`` function; both are None otherwise.  ``version`` counts
+    For the fastest paths, when no receiver is filtered on a sender: ``only``
+    is the receiver if there is exactly one, and ``fast`` is
+    ``_fast_sender(everyone_tuple)`` when every receiver is an ``async def``
+    function; both are None otherwise.  ``version`` counts
     changes, so that signals with a default sender can cache what they send to.
     """
 
@@ -165,10 +212,10 @@ class _Registry:
         "__weakref__",
         "everyone",
         "everyone_tuple",
+        "fast",
         "filtered",
         "only",
         "senders",
-        "sole",
         "tuples",
         "version",
     )
@@ -180,7 +227,7 @@ class _Registry:
         self.everyone_tuple: _Receivers = ()
         self.tuples: dict[int, _Receivers] = {}
         self.only: SignalHandlerT | None = None
-        self.sole: SignalHandlerT | None = None
+        self.fast: Callable[..., Any] | None = None
         self.version = 0
 
     def __len__(self) -> int:
@@ -232,11 +279,11 @@ class _Registry:
     def _changed(self) -> None:
         self.version += 1
         everyone = self.everyone_tuple
-        self.only = self.sole = None
-        if not self.tuples and len(everyone) == 1:
-            self.only = everyone[0]
-            if type(everyone) is _SoleAsyncReceiver:
-                self.sole = everyone[0]
+        self.only = self.fast = None
+        if not self.tuples:
+            self.fast = _fast_sender(everyone)
+            if len(everyone) == 1:
+                self.only = everyone[0]
 
     def _drop_sender(self, sid: int) -> None:
         del self.filtered[sid]
@@ -342,7 +389,7 @@ class BaseSignal(BaseSignalT[T]):
         self._cache_sender: Any
         self._cached: _Receivers
         self._cached_only: SignalHandlerT | None
-        self._cached_sole: SignalHandlerT | None
+        self._cached_fast: Callable[..., Any] | None
         self._drop_cache()
         if receivers is not None and not isinstance(receivers, Iterable):
             raise TypeError(
@@ -430,9 +477,7 @@ class BaseSignal(BaseSignalT[T]):
         receivers = registry.tuples.get(id(sender), registry.everyone_tuple)
         self._cached = receivers
         self._cached_only = receivers[0] if len(receivers) == 1 else None
-        self._cached_sole = (
-            receivers[0] if type(receivers) is _SoleAsyncReceiver else None
-        )
+        self._cached_fast = _fast_sender(receivers)
         self._cache_sender = sender
         self._cache_version = registry.version
         return receivers
@@ -522,7 +567,7 @@ class BaseSignal(BaseSignalT[T]):
         self._cache_version = -1
         self._cache_sender = None
         self._cached = ()
-        self._cached_only = self._cached_sole = None
+        self._cached_only = self._cached_fast = None
 
     def iter_receivers(self, sender: T | None) -> Iterator[SignalHandlerT]:
         """Iterate the live receivers that a send by ``sender`` would call.
@@ -581,8 +626,10 @@ class Signal(BaseSignal[T], SignalT[T]):
         ``send`` is a plain method returning a coroutine, not an ``async def``:
         when the only receiver is an ``async def`` function, the coroutine
         returned is that receiver's own (calling such a function runs none of
-        its body), which saves a coroutine layer on the hot path.  The value
-        it produces is therefore unspecified: receivers' results are ignored.
+        its body), which saves a coroutine layer on the hot path; when every
+        receiver is an ``async def`` function, their coroutines are awaited
+        without first checking what each call returned.  The value the
+        coroutine produces is unspecified: receivers' results are ignored.
 
         Raises:
             TypeError: No default sender and no arguments (raised at once).
@@ -591,10 +638,15 @@ class Signal(BaseSignal[T], SignalT[T]):
         registry = self._registry
         sender = self.default_sender
         if sender is None:
-            sole = registry.sole
-            if sole is not None and len(args) == 2 and not kwargs:
-                # The most common shape: one async receiver, one payload value.
-                return sole(args[0], args[1], signal=self)  # type: ignore[no-any-return]
+            fast = registry.fast
+            if fast is not None and not kwargs:
+                # The most common shapes: async receivers, a sender and at
+                # most one payload value.
+                n = len(args)
+                if n == 1:
+                    return fast(args[0], signal=self)  # type: ignore[no-any-return]
+                if n == 2:
+                    return fast(args[0], args[1], signal=self)  # type: ignore[no-any-return]
             if args:
                 sender = args[0]
                 first = 1
@@ -613,10 +665,15 @@ class Signal(BaseSignal[T], SignalT[T]):
                 receivers = self._cached
             else:
                 receivers = self._cache_for(sender)
-            sole = self._cached_sole
-            if sole is not None and len(args) == 1 and not kwargs:
-                return sole(sender, args[0], signal=self)  # type: ignore[no-any-return]
+            fast = self._cached_fast
+            if fast is not None and not kwargs:
+                n = len(args)
+                if n == 1:
+                    return fast(sender, args[0], signal=self)  # type: ignore[no-any-return]
+                if n == 0:
+                    return fast(sender, signal=self)  # type: ignore[no-any-return]
         if type(receivers) is _SoleAsyncReceiver and not kwargs:
+            # Filtered on this sender, one async receiver.
             fun = receivers[0]
             npayload = len(args) - first
             if npayload == 1:
