@@ -365,3 +365,29 @@ def test_children_match_list_model(ops: list[tuple[str, int]]) -> None:
         assert node.children == model
         for value in values:
             assert (value in node.children) == (value in model)
+
+
+def test_three_equal_children_removed_one_by_one() -> None:
+    node = Node("root")
+    for value in ("x", "y", "x", "x"):
+        node.add(value)
+    node.discard("x")
+    assert list(node.children) == ["y", "x", "x"]
+    assert "x" in node.children
+    del node.children[2]
+    assert list(node.children) == ["y", "x"]
+    node.discard("x")
+    assert "x" not in node.children
+    node.discard("x")  # absent: ignored
+    assert list(node.children) == ["y"]
+
+
+def test_childless_nodes_work_without_children_made() -> None:
+    leaf = Node("leaf")
+    leaf.discard("nothing")  # no children yet: ignored
+    assert leaf.as_graph().adjacent == {"leaf": []}
+    assert list(leaf.traverse()) == [leaf]
+    assert len(leaf.children) == 0
+    leaf.add_deduplicate("a")
+    leaf.add_deduplicate("a")
+    assert list(leaf.children) == ["a"]

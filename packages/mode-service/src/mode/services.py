@@ -118,7 +118,16 @@ from datetime import tzinfo
 from functools import wraps
 from time import monotonic
 from types import TracebackType
-from typing import Any, ClassVar, NamedTuple, Self, TypeAlias, TypeVar
+from typing import (
+    Any,
+    ClassVar,
+    Generic,
+    NamedTuple,
+    Self,
+    TypeAlias,
+    TypeVar,
+    overload,
+)
 
 from mode.utils.locks import Event
 from mode.utils.logging import CompositeLogger, get_logger, level_number
@@ -171,6 +180,42 @@ _ACCEPTED_WAIT = (
     "coroutines, futures, other awaitables, or events (objects with a wait() "
     "method such as mode.utils.locks.Event or asyncio.Event)"
 )
+
+
+_V = TypeVar("_V")
+
+
+class _OnFirstUse(Generic[_V]):
+    """An instance attribute made by ``make(instance)`` when first read.
+
+    A non-data descriptor: the value made is stored in the instance's
+    ``__dict__`` under the attribute's name, so later reads are plain
+    attribute reads and assigning the attribute replaces the value.  Used for
+    per-service objects that most services never touch (``diag``, ``log``),
+    which saves their memory.  An exception from ``make`` propagates to the
+    reader and nothing is stored.
+    """
+
+    __slots__ = ("make", "name")
+
+    def __init__(self, make: Callable[[Any], _V]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> _V: ...
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.make(obj)
+        return value
 
 
 class WaitResult(NamedTuple):
@@ -309,6 +354,11 @@ class ServiceCallbacks:
         """Run by restart() after the stop and before the new start."""
 
 
+#: Stands in for a set a service makes on first use: an empty frozenset, so
+#: reads (``in``, ``len``, iteration) work; writers replace it by a set first.
+_NONE_YET: Any = frozenset()
+
+
 def _close_coroutines(objs: Iterable[Any]) -> None:
     """Close the coroutine objects in ``objs`` that we will never await."""
     for obj in objs:
@@ -343,8 +393,11 @@ class ServiceBase(ServiceT):
     logger: logging.Logger = get_logger(__name__)
     _logger_is_auto: ClassVar[bool] = True
 
-    #: Logs through :attr:`logger` with the ``[^label]:`` prefix.
-    log: CompositeLogger
+    #: Logs through :attr:`logger` with the ``[^label]:`` prefix (made on
+    #: first use).
+    log: _OnFirstUse[CompositeLogger] = _OnFirstUse(
+        lambda self: CompositeLogger(self.logger, formatter=self._format_log)
+    )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -365,7 +418,6 @@ class ServiceBase(ServiceT):
                 f"{type(self).__name__} loop= must be an event loop or None, not "
                 f"{type(loop).__name__}"
             )
-        self.log = CompositeLogger(self.logger, formatter=self._format_log)
         self._loop = loop
 
     def _format_log(self, severity: int, msg: str, *args: Any, **kwargs: Any) -> str:
@@ -469,6 +521,9 @@ class Service(ServiceBase, ServiceCallbacks):
 
     #: The diagnostics class.
     Diag: type[DiagT] = Diag
+
+    #: The diagnostics of this service: ``Diag(self)``, made on first use.
+    diag: _OnFirstUse[DiagT] = _OnFirstUse(lambda self: self.Diag(self))
 
     #: If True, ``stop()`` waits (at most :attr:`shutdown_timeout`) for
     #: ``set_shutdown()`` before stopping the tasks.
@@ -684,7 +739,6 @@ class Service(ServiceBase, ServiceCallbacks):
                 f"tree (mode.utils.trees.Node) or None, not {type(beacon).__name__}"
             )
         super().__init__(loop=loop)
-        self.diag = self.Diag(self)
         self._started = self._new_started_event()
         self._stopped = self._new_stopped_event()
         self._shutdown = self._new_shutdown_event()
@@ -692,9 +746,11 @@ class Service(ServiceBase, ServiceCallbacks):
         self._crash_reason = None
         self._beacon = Node(self) if beacon is None else beacon.new(self)
         self._children = []
-        self._children_set: set[ServiceT] = set()
-        self._futures = set()
-        self._halt_waiters: set[asyncio.Future[None]] = set()
+        # Made on first use (most services never get a child, a task or a
+        # waiter); until then they are the shared empty _NONE_YET.
+        self._children_set: set[ServiceT] = _NONE_YET
+        self._futures = _NONE_YET
+        self._halt_waiters: set[asyncio.Future[None]] = _NONE_YET
         self._stop_task: asyncio.Task[Any] | None = None
         self._stop_waiters: list[asyncio.Future[None]] = []
         self._resetting = False
@@ -759,6 +815,8 @@ class Service(ServiceBase, ServiceCallbacks):
         self._check_no_cycle(service)
         service.beacon.reattach(self.beacon)
         self._children.append(service)
+        if self._children_set is _NONE_YET:
+            self._children_set = set()
         self._children_set.add(service)
         return service
 
@@ -880,6 +938,8 @@ class Service(ServiceBase, ServiceCallbacks):
             raise
         fut = loop.create_task(self._execute_task(coro), name=repr(coro))
         setattr(fut, "__wrapped__", coro)  # noqa: B010 - Task has no such field
+        if self._futures is _NONE_YET:
+            self._futures = set()
         self._futures.add(fut)
         fut.add_done_callback(self._on_future_done)
         return fut
@@ -939,17 +999,21 @@ class Service(ServiceBase, ServiceCallbacks):
 
     def _new_halt_waiter(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
         fut: asyncio.Future[None] = loop.create_future()
+        if self._halt_waiters is _NONE_YET:
+            self._halt_waiters = set()
         self._halt_waiters.add(fut)
         return fut
 
     def _drop_halt_waiter(self, fut: asyncio.Future[None]) -> None:
-        self._halt_waiters.discard(fut)
+        waiters = self._halt_waiters
+        if fut in waiters:
+            waiters.discard(fut)
         fut.cancel()
 
     def _wake_halt_waiters(self) -> None:
         waiters = self._halt_waiters
         if waiters:
-            self._halt_waiters = set()
+            self._halt_waiters = _NONE_YET
             running = asyncio.events._get_running_loop()
             for fut in waiters:
                 loop = fut.get_loop()

@@ -535,6 +535,8 @@ class ServiceThread(Service):
         fut: asyncio.Future[None] = loop.create_future()
         with self._halt_lock:
             if not self._halted():
+                if not self._halt_waiters:
+                    self._halt_waiters = set()
                 self._halt_waiters.add(fut)
                 return fut
         fut.set_result(None)
@@ -542,7 +544,8 @@ class ServiceThread(Service):
 
     def _drop_halt_waiter(self, fut: asyncio.Future[None]) -> None:
         with self._halt_lock:
-            self._halt_waiters.discard(fut)
+            if fut in self._halt_waiters:
+                self._halt_waiters.discard(fut)
         fut.cancel()
 
     def _wake_halt_waiters(self) -> None:
@@ -550,7 +553,7 @@ class ServiceThread(Service):
             waiters = self._halt_waiters
             if not waiters:
                 return
-            self._halt_waiters = set()
+            self._halt_waiters = frozenset()  # type: ignore[assignment]
         running = _get_running_loop()
         for fut in waiters:
             loop = fut.get_loop()

@@ -57,7 +57,9 @@ class _Children(MutableSequence[Any]):
 
     def __init__(self, items: Iterable[Any] = ()) -> None:
         self._items: dict[int, Any] = {}
-        self._where: dict[Any, deque[int]] = {}
+        # One occurrence (the usual case) is held as its int; several as a
+        # deque of them, in order.
+        self._where: dict[Any, int | deque[int]] = {}
         self._unhashable: dict[int, Any] = {}
         self._next = 0
         self._snapshot: list[Any] | None = None
@@ -81,7 +83,9 @@ class _Children(MutableSequence[Any]):
                     return seq
             return None
         seqs = self._where.get(key)
-        return seqs[0] if seqs else None
+        if seqs is None or type(seqs) is int:
+            return seqs
+        return seqs[0]  # type: ignore[index]
 
     def append(self, item: Any) -> None:
         """Add ``item`` at the end (O(1))."""
@@ -94,9 +98,11 @@ class _Children(MutableSequence[Any]):
         else:
             seqs = self._where.get(key)
             if seqs is None:
-                self._where[key] = deque((seq,))
+                self._where[key] = seq
+            elif type(seqs) is int:
+                self._where[key] = deque((seqs, seq))
             else:
-                seqs.append(seq)
+                seqs.append(seq)  # type: ignore[union-attr]
         self._snapshot = None
 
     def _drop(self, seq: int) -> Any:
@@ -104,13 +110,18 @@ class _Children(MutableSequence[Any]):
         if self._unhashable.pop(seq, _UNHASHABLE) is _UNHASHABLE:
             key = item
             seqs = self._where[key]
-            # Usually the first occurrence; pop()/del by index may drop another.
-            if seqs[0] == seq:
-                seqs.popleft()
-            else:
-                seqs.remove(seq)
-            if not seqs:
+            if type(seqs) is int:
                 del self._where[key]
+            else:
+                assert isinstance(seqs, deque)
+                # Usually the first occurrence; pop()/del by index may drop
+                # another.
+                if seqs[0] == seq:
+                    seqs.popleft()
+                else:
+                    seqs.remove(seq)
+                if len(seqs) == 1:
+                    self._where[key] = seqs[0]
         self._snapshot = None
         return item
 
@@ -264,12 +275,19 @@ class Node(NodeT[_T]):
             self.root = root
         if parent is not None:
             self.parent = parent
-        self._children = _Children(children or ())
+        # Made on first use: most nodes (service leaves) never have children.
+        self._children = _Children(children) if children else None
+
+    def _kids(self) -> _Children:
+        kids = self._children
+        if kids is None:
+            kids = self._children = _Children()
+        return kids
 
     @property
     def children(self) -> MutableSequence[Any]:
         """The children of this node, in insertion order (list-like)."""
-        return self._children
+        return self._kids()
 
     @children.setter
     def children(self, children: Iterable[Any]) -> None:
@@ -291,7 +309,7 @@ class Node(NodeT[_T]):
             root=self._root if self._root is not None else self,
             parent=self,
         )
-        self._children.append(node)
+        self._kids().append(node)
         return node
 
     def reattach(self, parent: NodeT[_T]) -> Node[_T]:
@@ -339,17 +357,18 @@ class Node(NodeT[_T]):
         Adding a node does not change that node's parent or root (use
         :meth:`reattach` for that).
         """
-        self._children.append(data)
+        self._kids().append(data)
 
     def add_deduplicate(self, data: Any) -> None:
         """Append a child unless it is already a child (O(1) amortised)."""
-        children = self._children
+        children = self._kids()
         if data not in children:
             children.append(data)
 
     def discard(self, data: Any) -> None:
         """Remove a child (its first occurrence); a missing child is ignored."""
-        self._children.discard(data)
+        if self._children is not None:
+            self._children.discard(data)
 
     def traverse(self) -> Iterator[Any]:
         """Iterate breadth-first over this node and everything below it.
