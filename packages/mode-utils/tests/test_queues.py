@@ -224,6 +224,77 @@ async def test_force_put_nowait_ignores_maxsize_and_wakes_getter() -> None:
     await q.join()
 
 
+async def test_put_nowait_on_full_queue_changes_nothing() -> None:
+    q: FlowControlQueue[int] = FlowControlQueue(1, flow_control=_active())
+    q.put_nowait(1)
+    with pytest.raises(asyncio.QueueFull):
+        q.put_nowait(2)
+    assert q.qsize() == 1
+    assert q.get_nowait() == 1
+    q.task_done()  # only the item that went in counts for join()
+    await asyncio.wait_for(q.join(), timeout=10)
+
+
+async def test_join_waits_again_after_a_new_put() -> None:
+    q: FlowControlQueue[int] = FlowControlQueue(flow_control=_active())
+    await q.put(1)
+    assert await q.get() == 1
+    q.task_done()
+    await asyncio.wait_for(q.join(), timeout=10)  # everything done: join returns
+    await q.put(2)  # a new item makes join() wait again
+    joiner = asyncio.create_task(q.join())
+    await _spin()
+    assert not joiner.done()
+    assert await q.get() == 2
+    q.task_done()
+    await joiner
+
+
+async def test_get_nowait_wakes_the_first_blocked_producer() -> None:
+    q: FlowControlQueue[int] = FlowControlQueue(1, flow_control=_active())
+    q.put_nowait(0)
+    first = asyncio.create_task(q.put(1))
+    second = asyncio.create_task(q.put(2))
+    await _spin()
+    assert not first.done()
+    assert not second.done()
+    assert q.get_nowait() == 0
+    await first
+    assert not second.done()
+    assert q.get_nowait() == 1
+    await second
+    assert q.get_nowait() == 2
+
+
+class LifoFlowControlQueue(FlowControlQueue[int]):
+    """A subclass with its own container through asyncio's _init/_put/_get."""
+
+    def _init(self, maxsize: int) -> None:
+        self._queue = []  # type: ignore[assignment]
+
+    def _put(self, item: int) -> None:
+        self._queue.append(item)
+
+    def _get(self) -> int:
+        return self._queue.pop()
+
+
+async def test_put_and_get_go_through_the_container_hooks() -> None:
+    q = LifoFlowControlQueue(2, flow_control=_active())
+    await q.put(1)
+    q.put_nowait(2)
+    with pytest.raises(asyncio.QueueFull):
+        q.put_nowait(3)
+    putter = asyncio.create_task(q.put(3))  # full: waits for a free slot
+    await _spin()
+    assert not putter.done()
+    assert await q.get() == 2
+    await putter
+    assert [q.get_nowait(), await q.get()] == [3, 1]
+    with pytest.raises(asyncio.QueueEmpty):
+        q.get_nowait()
+
+
 # -- FlowControlQueue: pressure callbacks ----------------------------------
 
 

@@ -33,8 +33,13 @@ _T = TypeVar("_T")
 # The hot paths below call the asyncio.Queue methods directly: building a
 # super() object on every put/get costs more than the rest of the wrapper.
 _queue_put = asyncio.Queue.put
+_queue_put_nowait = asyncio.Queue.put_nowait
 _queue_get = asyncio.Queue.get
 _queue_get_nowait = asyncio.Queue.get_nowait
+
+# asyncio.Queue.shutdown() exists from Python 3.13: put_nowait must then
+# refuse items (QueueShutDown) even when there is room.
+_HAS_SHUTDOWN = sys.version_info >= (3, 13)
 
 
 class FlowControlEvent:
@@ -152,6 +157,8 @@ class FlowControlQueue(asyncio.Queue[_T]):
     _maxsize: int
     _unfinished_tasks: int
     _finished: asyncio.Event
+    _is_shutdown: bool  # 3.13+ only
+    _wakeup_next: Callable[[deque[asyncio.Future[None]]], None]
 
     def __init__(
         self,
@@ -210,46 +217,91 @@ class FlowControlQueue(asyncio.Queue[_T]):
             if not putter.done():
                 putter.cancel()
 
+    # put/put_nowait/get/get_nowait below do what asyncio.Queue's do, minus
+    # the calls that would do nothing on the common path (full()/qsize(),
+    # waking a waiter when none waits, clearing an already clear
+    # ``_finished``): each saved call is a Python frame per item.  Waiting
+    # and every error are still left to asyncio.Queue itself.
+
     async def put(self, item: _T) -> None:
         """Wait until the flow control is active, then put ``item``.
 
-        Blocks while the queue is full, like :meth:`asyncio.Queue.put`.
-        Raises :exc:`asyncio.CancelledError` if :meth:`clear` runs while it
-        waits for a free slot.
+        Blocks while the queue is full, like :meth:`asyncio.Queue.put`, and
+        then adds the item through :meth:`put_nowait`.  Raises
+        :exc:`asyncio.CancelledError` if :meth:`clear` runs while it waits for
+        a free slot.
         """
         if self._flow_control._suspend._value:
             await self._flow_control.acquire()
-        if self.full():
+        maxsize = self._maxsize
+        if 0 < maxsize <= len(self._queue):
             await _queue_put(self, item)
         else:
             self.put_nowait(item)
 
+    def put_nowait(self, item: _T) -> None:
+        """Put ``item`` at once; not flow-controlled (never waits on resume).
+
+        Wakes the first waiting consumer, like
+        :meth:`asyncio.Queue.put_nowait`.
+
+        Raises:
+            asyncio.QueueFull: the queue holds ``maxsize`` items.
+            asyncio.QueueShutDown: (Python 3.13+) the queue was shut down.
+        """
+        maxsize = self._maxsize
+        if 0 < maxsize <= len(self._queue) or (_HAS_SHUTDOWN and self._is_shutdown):
+            # asyncio.Queue raises the right error (and puts nothing).
+            _queue_put_nowait(self, item)
+        else:
+            self._put(item)
+            self._unfinished_tasks += 1
+            finished = self._finished
+            if finished._value:  # type: ignore[attr-defined]  # is_set() is a call
+                finished.clear()
+            getters = self._getters
+            if getters:
+                self._wakeup_next(getters)
+
     async def get(self) -> _T:
         """Remove and return the next item, waiting while the queue is empty.
 
-        Before waiting on an empty queue the pending pressure-drop callbacks
-        run (see :meth:`maybe_endorse_pressure_drop`).
+        A non-empty queue is served by :meth:`get_nowait`.  Before waiting on
+        an empty queue the pending pressure-drop callbacks run (see
+        :meth:`maybe_endorse_pressure_drop`).
         """
-        if not self._queue:
-            self.maybe_endorse_pressure_drop()
-            return await _queue_get(self)
-        return self.get_nowait()
+        if self._queue:
+            return self.get_nowait()
+        self.maybe_endorse_pressure_drop()
+        return await _queue_get(self)
 
     def get_nowait(self) -> _T:
-        """Remove and return the next item, or raise :exc:`asyncio.QueueEmpty`.
+        """Remove and return the next item, waking the first blocked producer.
 
-        Runs :meth:`maybe_endorse_pressure_drop` first.
+        Runs :meth:`maybe_endorse_pressure_drop` first (when callbacks are
+        pending).
+
+        Raises:
+            asyncio.QueueEmpty: the queue is empty.
+            asyncio.QueueShutDown: (Python 3.13+) empty and shut down.
         """
         if self._pending_pressure_drop_callbacks:
             self.maybe_endorse_pressure_drop()
-        return _queue_get_nowait(self)
+        if not self._queue:
+            # asyncio.Queue raises the right error.
+            return _queue_get_nowait(self)
+        item = self._get()
+        putters = self._putters
+        if putters:
+            self._wakeup_next(putters)
+        return item
 
     def force_put_nowait(self, item: _T) -> None:
         """Put ``item`` at once, even past ``maxsize``, waking one getter.
 
-        Not flow-controlled.  Goes through :meth:`asyncio.Queue.put_nowait`
-        (so its bookkeeping and, on 3.13+, its shutdown check apply) with the
-        size limit lifted for the call.
+        Not flow-controlled.  Goes through :meth:`put_nowait` (so its
+        bookkeeping and, on 3.13+, its shutdown check apply) with the size
+        limit lifted for the call.
         """
         maxsize = self._maxsize
         self._maxsize = 0
