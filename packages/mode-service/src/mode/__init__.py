@@ -6,7 +6,7 @@ use.  Nothing here creates or touches an event loop.
 
 The ``mode`` namespace is shared by five distributions (mode-utils,
 mode-service, mode-worker, mode-testing, mode-loop).  mode-service owns this
-file; the first statement below extends ``__path__`` so that the other
+file; the code at its top extends ``__path__`` so that the other
 distributions' sub-packages (``mode.utils``, ``mode.worker`` ...) are found
 wherever they are installed, editable installs included.
 
@@ -15,13 +15,58 @@ mode-worker, say) raises :class:`ImportError` naming the distribution to
 install.
 """
 
-from pkgutil import extend_path
-
-__path__ = extend_path(__path__, __name__)
-
-import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+
+#: Never true at run time; type checkers take the ``if TYPE_CHECKING:`` blocks
+#: (a local flag instead of :data:`typing.TYPE_CHECKING`, so that ``import
+#: mode`` does not import :mod:`typing`).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _namespace_portions(path: list[str], name: str) -> list[str]:
+    """Return ``path`` followed by every other portion of package ``name``.
+
+    Runs once, when this file is imported.  Asks the path entry finder of
+    each :data:`sys.path` entry (the one the import system itself uses,
+    created and cached in :data:`sys.path_importer_cache` as the import
+    system does) for ``name``, and appends each directory the finder reports
+    as a package or namespace portion and that is not listed yet.  This is
+    :func:`pkgutil.extend_path` without its ``*.pkg`` files, and without
+    importing :mod:`pkgutil` (which brings :mod:`importlib.util` in).
+    Entries that are not strings, or that no path hook accepts, are skipped;
+    an error raised by a finder propagates, as it does from an import.
+    """
+    portions = list(path)
+    cache = sys.path_importer_cache
+    entries: list[object] = list(sys.path)  # may hold bytes or Path objects
+    for entry in entries:
+        if not isinstance(entry, str):
+            continue
+        if entry in cache:
+            finder = cache[entry]
+        else:
+            finder = None
+            for hook in sys.path_hooks:
+                try:
+                    finder = hook(entry)
+                except ImportError:
+                    continue
+                cache.setdefault(entry, finder)
+                break
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name) if find_spec is not None else None
+        for portion in getattr(spec, "submodule_search_locations", None) or ():
+            if portion not in portions:
+                portions.append(portion)
+    return portions
+
+
+# The other distributions' sub-packages (mode.utils, mode.worker ...) live in
+# other directories when they are installed editable (one src dir each on
+# sys.path); extending __path__ makes them importable as mode.<name>.
+__path__ = _namespace_portions(__path__, __name__)
 
 __version__ = "0.1.0"
 
@@ -65,7 +110,7 @@ del _name, _module, _dist
 __all__ = [*_ORIGINS, "all_by_module", "object_origins", "new_module", "old_module"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     """Import the module that defines ``name`` and return the object.
 
     Runs once per name: the value is then stored in this module's globals, so
@@ -77,6 +122,8 @@ def __getattr__(name: str) -> Any:
         module_name, dist = _ORIGINS[name]
     except KeyError:
         raise AttributeError(f"module 'mode' has no attribute {name!r}") from None
+    import importlib  # here, not at the top: ``import mode`` alone needs none of it
+
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

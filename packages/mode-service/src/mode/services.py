@@ -98,11 +98,13 @@ import asyncio
 import inspect
 import logging
 import sys
+import types
 from collections.abc import (
     AsyncGenerator,
     Awaitable,
     Callable,
     Coroutine,
+    Generator,
     Iterable,
     Mapping,
     Sequence,
@@ -114,11 +116,11 @@ from contextlib import (
     ExitStack,
 )
 from contextvars import ContextVar
-from datetime import tzinfo
 from functools import wraps
 from time import monotonic
 from types import TracebackType
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     Generic,
@@ -131,15 +133,17 @@ from typing import (
 
 from mode.utils.locks import Event
 from mode.utils.logging import CompositeLogger, get_logger, level_number
-from mode.utils.objects import qualname
 from mode.utils.times import Seconds, want_seconds
-from mode.utils.tracebacks import format_task_stack
 from mode.utils.trees import Node
 from mode.utils.types.trees import NodeT
 
 from .exceptions import AlreadyStartedError, ServiceCycleError
 from .types.services import DiagT, ServiceT
-from .types.supervisors import SupervisorStrategyT
+
+if TYPE_CHECKING:  # annotations only: not imported when mode.services loads
+    from datetime import tzinfo
+
+    from .types.supervisors import SupervisorStrategyT
 
 __all__ = [
     "ClockArg",
@@ -357,6 +361,13 @@ class ServiceCallbacks:
 #: Stands in for a set a service makes on first use: an empty frozenset, so
 #: reads (``in``, ``len``, iteration) work; writers replace it by a set first.
 _NONE_YET: Any = frozenset()
+
+
+@types.coroutine
+def _one_iteration() -> Generator[None, None, None]:
+    # What ``asyncio.sleep(0)`` does, without its coroutine layer: yield to
+    # the loop once, so that everything ready runs before this resumes.
+    yield
 
 
 def _close_coroutines(objs: Iterable[Any]) -> None:
@@ -629,6 +640,8 @@ class Service(ServiceBase, ServiceCallbacks):
 
         def _decorate(fun: _TaskFun) -> ServiceTask:
             _check_task_fun("Service.timer", fun)
+            from mode.utils.objects import qualname  # lazy: cheaper import
+
             timer_name = name or qualname(fun)
 
             @wraps(fun)
@@ -744,6 +757,9 @@ class Service(ServiceBase, ServiceCallbacks):
         self._shutdown = self._new_shutdown_event()
         self._crashed = self._new_crashed_event()
         self._crash_reason = None
+        # True once _stopped or _crashed is set: should_stop without two
+        # method calls (read on every step of start, stop and wait).
+        self._halt = False
         self._beacon = Node(self) if beacon is None else beacon.new(self)
         self._children = []
         # Made on first use (most services never get a child, a task or a
@@ -941,18 +957,24 @@ class Service(ServiceBase, ServiceCallbacks):
         if self._futures is _NONE_YET:
             self._futures = set()
         self._futures.add(fut)
-        fut.add_done_callback(self._on_future_done)
+        fut.add_done_callback(self._on_cancelled_before_start)
         return fut
 
-    def _on_future_done(self, fut: asyncio.Future[Any]) -> None:
+    def _on_cancelled_before_start(self, fut: asyncio.Future[Any]) -> None:
+        # Runs only for a task cancelled before it ever ran: _execute_task
+        # removes this callback when the task starts, and from then on the
+        # task removes itself from _futures when it ends (a done callback for
+        # every task would cost a loop callback each).  Forgets the task and
+        # closes the coroutine it never awaited (no "never awaited" warning).
         self._futures.discard(fut)
-        # A task cancelled before it ran never awaited its coroutine: close
-        # it (a no-op on a finished one) so it does not warn "never awaited".
         coro = getattr(fut, "__wrapped__", None)
         if inspect.iscoroutine(coro):
             coro.close()
 
     async def _execute_task(self, task: Awaitable[Any]) -> None:
+        me = asyncio.current_task()
+        if me is not None:
+            me.remove_done_callback(self._on_cancelled_before_start)
         _task_owner.set(self)
         try:
             await task
@@ -966,9 +988,13 @@ class Service(ServiceBase, ServiceCallbacks):
                 await self.crash(exc)
         except BaseException as exc:
             await self.crash(exc)
+        finally:
+            self._futures.discard(me)
 
     def tracebacks(self) -> Mapping[str, str]:
         """Return ``{task name: formatted stack}`` of the running tasks."""
+        from mode.utils.tracebacks import format_task_stack  # lazy: debug only
+
         return {
             fut.get_name(): format_task_stack(fut)
             for fut in self._futures
@@ -1243,7 +1269,15 @@ class Service(ServiceBase, ServiceCallbacks):
 
     async def wait_until_stopped(self) -> None:
         """Wait until the service is stopped or crashed."""
-        await self.wait()
+        # _wait_halted((), None) written out: tasks of services spend their
+        # lives here, and every layer costs at each start and stop.
+        if self.should_stop:
+            return
+        halt = self._new_halt_waiter(asyncio.get_running_loop())
+        try:
+            await halt
+        finally:
+            self._drop_halt_waiter(halt)
 
     async def itertimer(
         self,
@@ -1417,6 +1451,7 @@ class Service(ServiceBase, ServiceCallbacks):
             return
         if self._crash_reason is None:
             self._crash_reason = reason
+        self._halt = True
         self._crashed.set()
         self._wake_halt_waiters()
         for child in self._children:
@@ -1498,6 +1533,7 @@ class Service(ServiceBase, ServiceCallbacks):
         return first
 
     def _stopped_set(self) -> None:
+        self._halt = True
         self._stopped.set()
         self._wake_halt_waiters()
 
@@ -1528,35 +1564,53 @@ class Service(ServiceBase, ServiceCallbacks):
         futures = self._futures
         if not futures:
             return
-        current = asyncio.current_task()
-        if len(futures) == 1 and current in futures:
-            return
+        if len(futures) == 1 and self._running_own_task() in futures:
+            return  # stop() called by the service's only task
         # One loop iteration first: tasks woken by the stop may end cleanly.
-        await asyncio.sleep(0)
+        await _one_iteration()
+        pending = self._still_running()
+        if not pending:
+            return
         loop = asyncio.get_running_loop()
         timeout = self.shutdown_timeout
         deadline = loop.time() + timeout
-        while True:
-            # Every pass sees only tasks not cancelled yet: a pass ends when
-            # all of its tasks are done (or on the deadline).
-            pending = [f for f in self._futures if f is not current and not f.done()]
-            if not pending:
-                return
+        # Every pass cancels the tasks not done yet and waits for them (up to
+        # the deadline); then looks again, for tasks added meanwhile.
+        while pending:
             for fut in pending:
                 fut.cancel()
             remaining = deadline - loop.time()
             if remaining > 0:
                 _, still = await asyncio.wait(pending, timeout=remaining)
                 if not still:
-                    continue  # all done; look again for tasks added meanwhile
+                    pending = self._still_running()
+                    continue
             else:
                 still = {f for f in pending if not f.done()}
             self._report_stuck(still, timeout)
             return
 
+    def _running_own_task(self) -> asyncio.Task[Any] | None:
+        # The running task if it is one of this service's (which stop()
+        # must not wait for), else None.  Tasks of the service run with
+        # _task_owner set to it: the context variable is a cheap pre-check.
+        if _task_owner.get() is self:
+            return asyncio.current_task()
+        return None
+
+    def _still_running(self) -> list[asyncio.Future[Any]]:
+        pending = [f for f in self._futures if not f.done()]
+        if pending:
+            own = self._running_own_task()
+            if own is not None:
+                pending = [f for f in pending if f is not own]
+        return pending
+
     def _report_stuck(
         self, tasks: Iterable[asyncio.Future[Any]], timeout: float
     ) -> None:
+        from mode.utils.tracebacks import format_task_stack  # lazy: rare path
+
         for fut in tasks:
             name = fut.get_name() if isinstance(fut, asyncio.Task) else repr(fut)
             try:
@@ -1634,6 +1688,7 @@ class Service(ServiceBase, ServiceCallbacks):
             self._shutdown = self._new_shutdown_event()
             self._crashed = self._new_crashed_event()
             self._crash_reason = None
+            self._halt = False
             for child in self._children:
                 child.service_reset()
         finally:
@@ -1668,12 +1723,12 @@ class Service(ServiceBase, ServiceCallbacks):
     @property
     def should_stop(self) -> bool:
         """True if the service is stopping or stopped, or crashed."""
-        return self._stopped.is_set() or self._crashed.is_set()
+        return self._halt
 
     def _halted(self) -> bool:
         # should_stop as a method: type checkers narrow properties across
         # awaits, which would make the later checks look unreachable.
-        return self._stopped.is_set() or self._crashed.is_set()
+        return self._halt
 
     @property
     def state(self) -> str:

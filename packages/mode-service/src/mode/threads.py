@@ -1072,6 +1072,7 @@ class ServiceThread(Service):
                 return
             if self._crash_reason is None:
                 self._crash_reason = reason
+            self._halt = True
             self._crashed.set()
         self._wake_halt_waiters()
         if self._in_service_thread():

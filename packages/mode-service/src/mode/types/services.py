@@ -19,9 +19,9 @@ from contextlib import (
 )
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
-from mode.utils.types.trees import NodeT
-
 if TYPE_CHECKING:
+    from mode.utils.types.trees import NodeT
+
     from .supervisors import SupervisorStrategyT
 
 __all__ = ["AsyncFun", "DiagT", "ServiceT"]

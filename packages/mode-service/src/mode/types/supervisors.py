@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
-
-from mode.utils.times import Seconds
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .services import ServiceT
+
+if TYPE_CHECKING:
+    from mode.utils.times import Seconds
 
 __all__ = ["ReplacementT", "SupervisorStrategyT"]
 

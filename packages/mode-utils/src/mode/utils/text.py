@@ -8,7 +8,6 @@ purpose and are called out in the docstrings.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, overload
 
@@ -121,8 +120,10 @@ def fuzzymatch_iter(
     Raises TypeError (at the first item) if ``needle`` is not a str.
     """
     _require_str(needle, "fuzzy matching needle")
+    from difflib import SequenceMatcher  # lazy: most users never fuzzy-match
+
     for key in haystack:
-        ratio = difflib.SequenceMatcher(None, needle, key).ratio()
+        ratio = SequenceMatcher(None, needle, key).ratio()
         if ratio >= min_ratio:
             yield FuzzyMatch(ratio, key)
 

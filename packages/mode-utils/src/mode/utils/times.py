@@ -16,11 +16,19 @@ import abc
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeAlias, overload
 
-from .text import pluralize
+if TYPE_CHECKING:
+    from datetime import timedelta
+else:
+    try:
+        # The C type that datetime re-exports as datetime.timedelta.  Taking
+        # it from _datetime skips datetime.py, which first defines its whole
+        # pure-Python fallback and then replaces it (~1 ms against ~0.2 ms).
+        from _datetime import timedelta
+    except ImportError:  # an interpreter without the C accelerator
+        from datetime import timedelta
 
 __all__ = [
     "RATE_MODIFIER_MAP",
@@ -216,6 +224,8 @@ def humanize_seconds(
     for unit, divider, formatter in TIME_UNITS:
         if secs >= divider:
             w = secs / float(divider)
+            from .text import pluralize  # lazy: the text helpers are rarely needed
+
             return f"{prefix}{sep}{formatter(w)} {pluralize(int(w), unit)}{suffix}"
     if microseconds and secs > 0.0:
         return f"{prefix}{sep}{secs:.2f} seconds{suffix}"

@@ -11,12 +11,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, MutableSequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from mode.utils.objects import shortlabel
-from mode.utils.types.graphs import DependencyGraphT
 from mode.utils.types.trees import NodeT
 
 if TYPE_CHECKING:
     from mode.utils.graphs import DependencyGraph
+    from mode.utils.types.graphs import DependencyGraphT
 
 __all__ = ["Node"]
 
@@ -466,6 +465,8 @@ class Node(NodeT[_T]):
 
         Joined by ``"/"``, e.g. ``"app/consumer/fetcher"``.
         """
+        from mode.utils.objects import shortlabel  # lazy: only labels need it
+
         labels = [shortlabel(node.data) for node in self.walk()]
         labels.reverse()
         return "/".join(labels)

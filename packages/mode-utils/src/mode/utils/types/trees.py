@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, MutableSequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .graphs import DependencyGraphT
+if TYPE_CHECKING:
+    from .graphs import DependencyGraphT
 
 __all__ = ["NodeT"]
 
