@@ -386,3 +386,42 @@ async def test_tracebacks_show_running_tasks() -> None:
     assert text.startswith(fut.get_name() + "\n" + "=" * len(fut.get_name()))
     await s.stop()
     assert s.tracebacks() == {}
+
+
+async def test_stop_from_one_of_several_own_tasks_waits_for_the_others() -> None:
+    order: list[str] = []
+
+    class S(Service):
+        @Service.task
+        async def _other(self) -> None:
+            await self.wait_until_stopped()
+            order.append("other ended")
+
+        @Service.task
+        async def _stopper(self) -> None:
+            await asyncio.sleep(0)  # both tasks are running now
+            await self.stop()  # must not wait for this very task
+            order.append("stop returned")
+
+    s = S()
+    await s.start()
+    (stopper,) = [
+        t
+        for t in s._futures
+        if isinstance(t, asyncio.Task) and "_stopper" in t.get_name()
+    ]
+    await asyncio.wait_for(stopper, timeout=5)
+    assert order == ["other ended", "stop returned"]
+    assert not s._futures
+
+
+async def test_awaitable_cancelled_before_it_ran_is_forgotten() -> None:
+    s = Service()
+    waited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task_ = s.add_future(waited)  # not a coroutine: nothing to close
+    task_.cancel()
+    await asyncio.gather(task_, return_exceptions=True)
+    await asyncio.sleep(0)  # the done callback runs on the next iteration
+    assert not s._futures
+    assert not waited.cancelled()  # the caller's future is left alone
+    waited.cancel()

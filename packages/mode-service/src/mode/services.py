@@ -973,8 +973,8 @@ class Service(ServiceBase, ServiceCallbacks):
 
     async def _execute_task(self, task: Awaitable[Any]) -> None:
         me = asyncio.current_task()
-        if me is not None:
-            me.remove_done_callback(self._on_cancelled_before_start)
+        assert me is not None  # add_future runs this coroutine as a task
+        me.remove_done_callback(self._on_cancelled_before_start)
         _task_owner.set(self)
         try:
             await task
@@ -1354,12 +1354,11 @@ class Service(ServiceBase, ServiceCallbacks):
             for dep in self.on_init_dependencies():
                 self.add_dependency(dep)
             await self.on_first_start()
-            if self.should_stop:
-                return
-        if self.should_stop:
+        if self._halted():
             return
         try:
-            self._log_mundane("Starting...")
+            if self.logger.isEnabledFor(self._mundane_level):
+                self.log.log(self._mundane_level, "Starting...")
             await self.on_start()
             if self._halted():
                 return
@@ -1383,10 +1382,10 @@ class Service(ServiceBase, ServiceCallbacks):
 
     async def maybe_start(self) -> bool:
         """Start the service unless it is started; return True if it started."""
-        if not self._started.is_set():
-            await self.start()
-            return True
-        return False
+        if self._started.is_set():
+            return False
+        await self.start()
+        return True
 
     def _log_mundane(self, msg: str, *args: Any, **kwargs: Any) -> None:
         level = self._mundane_level
@@ -1495,7 +1494,8 @@ class Service(ServiceBase, ServiceCallbacks):
         return any(node.data is self for node in service.beacon.walk())
 
     async def _stop_steps(self) -> None:
-        self._log_mundane("Stopping...")
+        if self.logger.isEnabledFor(self._mundane_level):
+            self.log.log(self._mundane_level, "Stopping...")
         self._stopped_set()
         error: Exception | None = None
         try:
