@@ -1502,14 +1502,25 @@ class Service(ServiceBase, ServiceCallbacks):
             await self.on_stop()
         except Exception as exc:
             error = self._stop_error(error, exc, "on_stop")
-        await self._stop_children()
+        # The three steps below are skipped when they have nothing to do and
+        # are not overridden (ServiceThread does): a coroutine each, per
+        # service of a tree.
+        cls = type(self)
+        if self._children or cls._stop_children is not _base_stop_children:
+            await self._stop_children()
         if self.wait_for_shutdown:
             await self._wait_for_shutdown_flag()
-        await self._stop_futures()
-        try:
-            await self._stop_exit_stacks()
-        except Exception as exc:
-            error = self._stop_error(error, exc, "exiting contexts")
+        if self._futures or cls._stop_futures is not _base_stop_futures:
+            await self._stop_futures()
+        if (
+            self._exit_stack is not None
+            or self._async_exit_stack is not None
+            or cls._stop_exit_stacks is not _base_stop_exit_stacks
+        ):
+            try:
+                await self._stop_exit_stacks()
+            except Exception as exc:
+                error = self._stop_error(error, exc, "exiting contexts")
         try:
             await self.on_shutdown()
         except Exception as exc:
@@ -1786,6 +1797,11 @@ task = Service.task
 timer = Service.timer
 #: Module-level alias of :meth:`Service.crontab`.
 crontab = Service.crontab
+
+
+_base_stop_children = Service._stop_children
+_base_stop_futures = Service._stop_futures
+_base_stop_exit_stacks = Service._stop_exit_stacks
 
 
 class _AwaitableService(Service):
