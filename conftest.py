@@ -9,14 +9,19 @@ cross-thread misuse, slow callbacks and never-awaited coroutines are reported.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The bad-input tests' shared checks (tests/support_bad_input.py): failed
+# asserts there show their values, as in a test module.
+pytest.register_assert_rewrite("support_bad_input")
 
 
 def _tolerant(factory: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[], Any]:
@@ -52,6 +57,22 @@ def pytest_asyncio_loop_factories(
     return _LOOP_FACTORIES
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep what the collection made out of every later garbage collection.
+
+    Runs once the tests are collected (in each xdist worker too): collects
+    the garbage of the imports and the collection, then freezes what is
+    left (modules, test items, parametrize ids), which lives until the end
+    of the run anyway.  Every ``gc.collect()`` a test or fixture runs (the
+    thread tests' ``no_thread_left`` runs one per test) and every automatic
+    full collection then walks only the objects made since, not the
+    hundreds of thousands of the collection.  Objects made by the tests are
+    collected, and their finalizers and warnings fire, as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _run_readme_examples(readme: Path) -> None:
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert blocks, f"{readme} has no python example"
@@ -70,59 +91,3 @@ def _run_readme_examples(readme: Path) -> None:
 def run_readme_examples() -> Callable[[Path], None]:
     """Run every python block of a README in a fresh interpreter (-W error)."""
     return _run_readme_examples
-
-
-def _bad_input_cell(value: str) -> str:
-    value = value.replace("|", "\\|")
-    if "`" in value:  # markdown: a code span holding backticks needs two
-        return f"`` {value} ``"
-    return f"`{value}`"
-
-
-def bad_input_doc_line(row: Any) -> str:
-    """The markdown line of a bad-input ``row`` in a package's BAD_INPUT.md.
-
-    ``row`` has ``module``, ``code`` (the wrong call as written), ``error``
-    (the exception class) and ``message`` (its exact text).
-    """
-    return (
-        f"| `{row.module}` | {_bad_input_cell(row.code)} | "
-        f"`{row.error.__name__}` | {_bad_input_cell(row.message)} |"
-    )
-
-
-def _check_bad_input_doc(doc: Path, rows: Sequence[Any]) -> None:
-    # Only the rows marked ``lookup`` (a mapping's KeyError, an attribute's
-    # AttributeError: the protocol) may name a lookup error; none an assert.
-    for row in rows:
-        if not getattr(row, "lookup", False):
-            assert not issubclass(
-                row.error, (AttributeError, KeyError, AssertionError)
-            ), f"{row.code}: {row.error.__name__} leaks out of a public API"
-    lines = [
-        line
-        for line in doc.read_text(encoding="utf-8").splitlines()
-        if line.startswith("| `")
-    ]
-    expected = [bad_input_doc_line(row) for row in rows]
-    missing = [line for line in expected if line not in lines]
-    extra = [line for line in lines if line not in expected]
-    assert lines == expected, (
-        f"{doc} is not the table of the test: {len(missing)} row(s) missing "
-        f"(first: {missing[:1]}), {len(extra)} not in the test (first: "
-        f"{extra[:1]}){'' if missing or extra else ', or the order differs'}"
-    )
-
-
-@pytest.fixture
-def check_bad_input_doc() -> Callable[[Path, Sequence[Any]], None]:
-    """Check that a BAD_INPUT.md table is, line for line, a test's table.
-
-    Call it with the document and the test's rows (objects with ``module``,
-    ``code``, ``error`` and ``message``): every markdown table line of the
-    document starting with ``| `` and a backtick must be the line of the row
-    at the same position, so the document cannot drift from the tests.
-    Rows not marked ``lookup`` must not name AttributeError, KeyError or
-    AssertionError.
-    """
-    return _check_bad_input_doc

@@ -3,24 +3,22 @@
 ``ROWS`` is the table of ../BAD_INPUT.md: one entry point, one wrong value,
 the error type and its exact message.  ``test_bad_input`` checks each row
 (with no event loop running, where ``use()`` belongs);
-``test_the_doc_is_the_table`` checks, with the workspace's
-``check_bad_input_doc`` fixture, that BAD_INPUT.md lists exactly these rows.
-
-Rule checked by ``test_no_accidental_lookup_errors``: no AttributeError,
-KeyError or AssertionError comes out of a public API for bad input, except
-the lookups whose protocol *is* that error (marked ``lookup=True``).
+``test_the_doc_is_the_table`` checks that BAD_INPUT.md lists exactly these
+rows, and that no AttributeError, KeyError or AssertionError comes out of a
+public API for bad input, except the lookups whose protocol *is* that error
+(marked ``lookup=True``).  The row type and the checks are the workspace's
+(tests/support_bad_input.py).
 """
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support_bad_input import Row, bad, check_doc, check_raises, row_id
 
 import mode.loop
 from mode.loop import BackendUnavailableError, UnknownBackendError
@@ -31,23 +29,6 @@ _NAMES = (
     "valid names: asyncio, eventlet, gevent, uvloop, winloop ('aio' is "
     "accepted for 'asyncio')."
 )
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of the table: ``code`` is what the user wrote."""
-
-    module: str
-    code: str
-    call: Callable[[], Any]
-    error: type[BaseException]
-    message: str
-    lookup: bool = False  # a KeyError/AttributeError that is the protocol
-
-
-def bad(value: object) -> Any:
-    """Return ``value`` typed as Any: a deliberately wrong argument."""
-    return value
 
 
 def _without(module: str, call: Callable[[], Any]) -> Callable[[], Any]:
@@ -217,21 +198,10 @@ ROWS: list[Row] = [
 ]
 
 
-def _row_id(row: Row) -> str:
-    return re.sub(r"\s+", " ", row.code)
-
-
-@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
 def test_bad_input(row: Row, restore_policy: None) -> None:
-    with pytest.raises(BaseException) as excinfo:
-        row.call()
-    assert type(excinfo.value) is row.error, (
-        f"{row.code}: {type(excinfo.value).__name__}: {excinfo.value}"
-    )
-    assert str(excinfo.value) == row.message
+    check_raises(row)
 
 
-def test_the_doc_is_the_table(
-    check_bad_input_doc: Callable[[Path, Sequence[Any]], None],
-) -> None:
-    check_bad_input_doc(BAD_INPUT_MD, ROWS)
+def test_the_doc_is_the_table() -> None:
+    check_doc(BAD_INPUT_MD, ROWS)

@@ -3,28 +3,24 @@
 ``ROWS`` is the table of ../BAD_INPUT.md: one entry point, one wrong value,
 the error type and its exact message.  ``test_bad_input`` checks each row
 (calls that return an awaitable are awaited, under a deadline: no bad input
-hangs); ``test_the_doc_is_the_table`` checks, with the workspace's
-``check_bad_input_doc`` fixture, that BAD_INPUT.md lists exactly these rows.
-
-Rule checked by ``test_no_accidental_lookup_errors``: no AttributeError,
-KeyError or AssertionError comes out of a public API for bad input, except
-the lookups whose protocol *is* that error (marked ``lookup=True``).
+hangs); ``test_the_doc_is_the_table`` checks that BAD_INPUT.md lists exactly
+these rows, and that no AttributeError, KeyError or AssertionError comes out
+of a public API for bad input, except the lookups whose protocol *is* that
+error (marked ``lookup=True``).  The row type and the checks are the
+workspace's (tests/support_bad_input.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-import re
-import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from croniter import CroniterBadCronError
+from support_bad_input import Row, bad, check_doc, check_raises_async, row_id
 
 import mode
 from mode import Service, Signal, SyncSignal
@@ -53,25 +49,7 @@ _SUPERVISED = (
 )
 
 
-@dataclass(frozen=True)
-class Row:
-    """One row of the table: ``code`` is what the user wrote."""
-
-    module: str
-    code: str
-    call: Callable[[], Any]
-    error: type[BaseException]
-    message: str
-    lookup: bool = False  # a KeyError/AttributeError that is the protocol
-    outside_loop: bool = False  # called with no event loop running
-
-
 # -- helpers building the wrong calls ---------------------------------------
-
-
-def bad(value: object) -> Any:
-    """Return ``value`` typed as Any: a deliberately wrong argument."""
-    return value
 
 
 class App(Service):
@@ -1020,53 +998,15 @@ ROWS: list[Row] = [
 ]
 
 
-def _row_id(row: Row) -> str:
-    return re.sub(r"\s+", " ", row.code)
-
-
 def _message(exc: BaseException) -> str:
     # The one install-dependent part of a message: where mode is.
     return str(exc).replace(str(Path(mode.__file__ or "")), MODE_INIT)
 
 
-def _outside_loop(call: Callable[[], Any]) -> BaseException | None:
-    raised: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as exc:
-            raised.append(exc)
-
-    thread = threading.Thread(target=run, name="bad-input-outside-loop")
-    thread.start()
-    thread.join(10)
-    return raised[0] if raised else None
-
-
-async def _raised(row: Row) -> BaseException | None:
-    if row.outside_loop:
-        return _outside_loop(row.call)
-    try:
-        # No bad input hangs: every row fails within the deadline.
-        async with asyncio.timeout(5):
-            result = row.call()
-            if inspect.isawaitable(result):
-                await result
-    except BaseException as exc:
-        return exc
-    return None
-
-
-@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
 async def test_bad_input(row: Row) -> None:
-    exc = await _raised(row)
-    assert exc is not None, f"{row.code}: raised nothing"
-    assert type(exc) is row.error, f"{row.code}: {type(exc).__name__}: {exc}"
-    assert _message(exc) == row.message
+    await check_raises_async(row, show=_message)
 
 
-def test_the_doc_is_the_table(
-    check_bad_input_doc: Callable[[Path, Sequence[Any]], None],
-) -> None:
-    check_bad_input_doc(BAD_INPUT_MD, ROWS)
+def test_the_doc_is_the_table() -> None:
+    check_doc(BAD_INPUT_MD, ROWS)

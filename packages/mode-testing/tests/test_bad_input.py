@@ -3,26 +3,23 @@
 ``ROWS`` is the table of ../BAD_INPUT.md: one entry point, one wrong value,
 the error type and its exact message.  ``test_bad_input`` checks each row
 (awaiting what a row returns, under a deadline: no bad input hangs);
-``test_the_doc_is_the_table`` checks, with the workspace's
-``check_bad_input_doc`` fixture, that BAD_INPUT.md lists exactly these rows.
-
-Rule checked by ``test_no_accidental_lookup_errors``: no AttributeError,
-KeyError or AssertionError comes out of a public API for bad input, except
-the lookups whose protocol *is* that error (marked ``lookup=True``).
+``test_the_doc_is_the_table`` checks that BAD_INPUT.md lists exactly these
+rows, and that no AttributeError, KeyError or AssertionError comes out of a
+public API for bad input, except the lookups whose protocol *is* that error
+(marked ``lookup=True``).  The row type and the checks are the workspace's
+(tests/support_bad_input.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support_bad_input import Row, bad, check_doc, check_raises_async, row_id
 
 import mode.testing
 from mode import Service
@@ -43,25 +40,8 @@ _NOT_INSTALLED = (
 )
 
 
-@dataclass(frozen=True)
-class Row:
-    """One row of the table: ``code`` is what the user wrote."""
-
-    module: str
-    code: str
-    call: Callable[[], Any]
-    error: type[BaseException]
-    message: str
-    lookup: bool = False  # a KeyError/AttributeError that is the protocol
-
-
 class App(Service):
     """A service."""
-
-
-def bad(value: object) -> Any:
-    """Return ``value`` typed as Any: a deliberately wrong argument."""
-    return value
 
 
 async def _enter(cm: AbstractAsyncContextManager[Any]) -> None:
@@ -283,28 +263,9 @@ ROWS: list[Row] = [
 ]
 
 
-def _row_id(row: Row) -> str:
-    return re.sub(r"\s+", " ", row.code)
-
-
-async def _raised(row: Row) -> BaseException | None:
-    try:
-        # No bad input hangs: every row fails within the deadline.
-        async with asyncio.timeout(5):
-            result = row.call()
-            if inspect.isawaitable(result):
-                await result
-    except BaseException as exc:
-        return exc
-    return None
-
-
-@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
 async def test_bad_input(row: Row) -> None:
-    exc = await _raised(row)
-    assert exc is not None, f"{row.code}: raised nothing"
-    assert type(exc) is row.error, f"{row.code}: {type(exc).__name__}: {exc}"
-    assert str(exc) == row.message
+    await check_raises_async(row)
 
 
 async def test_start_service_checks_like_running(start_service: StartService) -> None:
@@ -321,7 +282,5 @@ async def test_start_service_checks_like_running(start_service: StartService) ->
     )
 
 
-def test_the_doc_is_the_table(
-    check_bad_input_doc: Callable[[Path, Sequence[Any]], None],
-) -> None:
-    check_bad_input_doc(BAD_INPUT_MD, ROWS)
+def test_the_doc_is_the_table() -> None:
+    check_doc(BAD_INPUT_MD, ROWS)

@@ -492,3 +492,13 @@ def test_matches_reference_model(
         assert [list(pair) for pair in cache.items()] == model.pairs
         if limit:
             assert len(cache) <= limit
+
+
+@pytest.mark.parametrize("thread_safety", [False, True])
+def test_overwrite_after_lowering_the_limit_trims(thread_safety: bool) -> None:
+    # "Lowering it takes effect at the next write": an overwrite too.
+    cache: LRUCache[int, int] = LRUCache(thread_safety=thread_safety)
+    cache.update({0: 0, 1: 1, 2: 2})
+    cache.limit = 1
+    cache[2] = 20
+    assert dict(cache) == {2: 20}

@@ -5,10 +5,12 @@ of ``apps/workerapps.py`` in a subprocess and returns a :class:`Child`.
 Tests synchronise with the child through its output (:meth:`Child.wait_for`
 blocks until a line matches), never by sleeping, and every wait is bounded.
 
-When the test run measures coverage (pytest-cov), the children measure it too:
-they inherit ``COVERAGE_PROCESS_CONFIG`` (the running configuration) and
-``COVERAGE_FILE`` (the data file), which coverage's start-up hook reads, and
-their data files are combined with the parent's at the end.
+When the test process measures coverage (``tools/test`` starts it in every
+process through coverage's start-up hook; ``pytest --cov`` does it too), the
+children measure it too: they get ``COVERAGE_PROCESS_CONFIG`` (the running
+configuration, with absolute paths) and ``COVERAGE_FILE`` (the data file),
+which that start-up hook reads, and their data files are combined with the
+others at the end.  This holds in pytest-xdist workers as well.
 """
 
 from __future__ import annotations

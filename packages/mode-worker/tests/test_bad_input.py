@@ -4,22 +4,21 @@
 ``mode.worker.Worker``, the error type and its exact message.
 ``test_bad_input`` checks each row (inside a running loop too: the Worker is
 refused when it is made, before anything starts); ``test_the_doc_is_the_table``
-checks, with the workspace's ``check_bad_input_doc`` fixture, that
-BAD_INPUT.md lists exactly these rows.  The bad arguments of the ``mode``
-command are tested in test_command.py and test_command_parsing.py, which the
-document points to.
+checks that BAD_INPUT.md lists exactly these rows.  The row type and the
+checks are the workspace's (tests/support_bad_input.py).  The bad arguments
+of the ``mode`` command are tested in test_command.py and
+test_command_parsing.py, which the document points to.
 """
 
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support_bad_input import Row, bad, check_doc, check_raises, row_id
 
 from mode import Service
 from mode.loop import UnknownBackendError
@@ -38,24 +37,8 @@ _NAMES = (
 )
 
 
-@dataclass(frozen=True)
-class Row:
-    """One row of the table: ``code`` is what the user wrote."""
-
-    module: str
-    code: str
-    call: Callable[[], Any]
-    error: type[BaseException]
-    message: str
-
-
 class App(Service):
     """A service to run."""
-
-
-def bad(value: object) -> Any:
-    """Return ``value`` typed as Any: a deliberately wrong argument."""
-    return value
 
 
 def worker(*services: Any, **kwargs: Any) -> Callable[[], Worker]:
@@ -229,30 +212,15 @@ ROWS: list[Row] = [
 ]
 
 
-def _row_id(row: Row) -> str:
-    return re.sub(r"\s+", " ", row.code)
-
-
-def _check(row: Row) -> None:
-    with pytest.raises(BaseException) as excinfo:
-        row.call()
-    assert type(excinfo.value) is row.error, (
-        f"{row.code}: {type(excinfo.value).__name__}: {excinfo.value}"
-    )
-    assert str(excinfo.value) == row.message
-
-
-@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
 def test_bad_input(row: Row) -> None:
-    _check(row)
+    check_raises(row)
 
 
 async def test_bad_input_in_a_running_loop() -> None:
     for row in ROWS:
-        _check(row)
+        check_raises(row)
 
 
-def test_the_doc_is_the_table(
-    check_bad_input_doc: Callable[[Path, Sequence[Any]], None],
-) -> None:
-    check_bad_input_doc(BAD_INPUT_MD, ROWS)
+def test_the_doc_is_the_table() -> None:
+    check_doc(BAD_INPUT_MD, ROWS)

@@ -827,8 +827,7 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
     # -- hot path: no lock, no context manager when thread_safety is off.
     # Measured on CPython 3.11 (benchmarks/bench.py, case lru_cache): the
     # module-level ``_move_to_end`` is a specialised call where
-    # ``data.move_to_end`` is not, and ``key in data`` before a write is
-    # cheaper than ``len()`` on the common overwrite of a cached key.
+    # ``data.move_to_end`` is not.
     def __getitem__(self, key: KT) -> VT:
         if self._lock is None:
             data = self.data
@@ -865,11 +864,8 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
     def __setitem__(self, key: KT, value: VT) -> None:
         if self._lock is None:
             data = self.data
-            if key in data:  # an overwrite: no move, no eviction
-                data[key] = value
-                return
             data[key] = value
-            if len(data) > self._max:
+            if len(data) > self._max:  # a new key, or a lowered limit
                 self._trim()
             return
         with self._lock:
