@@ -393,9 +393,28 @@ def _close_coroutines(objs: Iterable[Any]) -> None:
             obj.close()
 
 
-def _set_result_unless_done(fut: asyncio.Future[None]) -> None:
+def _set_result_unless_done(fut: asyncio.Future[Any], result: Any = None) -> None:
     if not fut.done():
-        fut.set_result(None)
+        fut.set_result(result)
+
+
+def _resolve_all(futures: Iterable[asyncio.Future[Any]], result: Any = None) -> None:
+    """Resolve each of ``futures`` with ``result`` (unless done) on its own loop.
+
+    A future of the running loop is resolved now; one of another loop (a
+    ``ServiceThread``'s other side) through ``call_soon_threadsafe``, so it
+    wakes on that loop's next iteration; one whose loop is closed is skipped.
+    """
+    running = _get_running_loop()
+    for fut in futures:
+        loop = fut.get_loop()
+        if loop is running:
+            _set_result_unless_done(fut, result)
+        else:
+            try:
+                loop.call_soon_threadsafe(_set_result_unless_done, fut, result)
+            except RuntimeError:  # pragma: no cover - that loop is closed
+                pass
 
 
 def _is_waitable(obj: Any) -> bool:
@@ -1058,16 +1077,7 @@ class Service(ServiceBase, ServiceCallbacks):
         waiters = self._halt_waiters
         if waiters:
             self._halt_waiters = _NONE_YET
-            running = asyncio.events._get_running_loop()
-            for fut in waiters:
-                loop = fut.get_loop()
-                if loop is running:
-                    _set_result_unless_done(fut)
-                else:  # woken from another thread (ServiceThread)
-                    try:
-                        loop.call_soon_threadsafe(_set_result_unless_done, fut)
-                    except RuntimeError:  # pragma: no cover - loop closed
-                        pass
+            _resolve_all(waiters)
 
     async def sleep(self, n: Seconds) -> None:
         """Sleep ``n`` seconds, or less if the service stops or crashes.
@@ -1444,13 +1454,21 @@ class Service(ServiceBase, ServiceCallbacks):
     def _crash_up_to_supervisor(
         self, reason: BaseException
     ) -> SupervisorStrategyT | None:
+        return self._crash_path(reason, below_self=True)
+
+    def _crash_path(
+        self, reason: BaseException, *, below_self: bool
+    ) -> SupervisorStrategyT | None:
         # Walk up the tree from self: mark each service crashed up to the
         # first one with a supervisor (returned).  Without one the walk
         # reaches the root, also crashing the services hanging off each
-        # node of the path (as the original did).
+        # node of the path (as the original did) -- below this service too
+        # unless ``below_self`` is false (ServiceThread: those live in the
+        # thread, which marks them).
+        own = self.beacon
         path: list[NodeT[Any]] = []
         seen: set[int] = set()
-        for node in self.beacon.walk():
+        for node in own.walk():
             if id(node) in seen:  # pragma: no cover - beacon loops are refused
                 break
             seen.add(id(node))
@@ -1462,7 +1480,8 @@ class Service(ServiceBase, ServiceCallbacks):
                         n.data._crash(reason)
                 return data.supervisor
         for node in path:
-            for item in (node, *node.children):
+            items = (node, *node.children) if below_self or node is not own else (node,)
+            for item in items:
                 data = item.data if isinstance(item, NodeT) else item
                 if isinstance(data, ServiceT):
                     data._crash(reason)

@@ -111,7 +111,7 @@ from mode.utils.locks import Event
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.types.trees import NodeT
 
-from .services import Service
+from .services import _NONE_YET, Service, _resolve_all, _set_result_unless_done
 from .types.services import ServiceT
 from .types.supervisors import SupervisorStrategyT
 
@@ -132,9 +132,22 @@ _ST = TypeVar("_ST", bound=ServiceT)
 _get_running_loop = asyncio.events._get_running_loop
 
 
-def _resolve(fut: asyncio.Future[Any], result: Any = None) -> None:
-    if not fut.done():
-        fut.set_result(result)
+def _call_in(
+    loop: asyncio.AbstractEventLoop, fun: Callable[..., Any], *args: Any
+) -> bool:
+    """Schedule ``fun(*args)`` on ``loop`` from any thread.
+
+    ``call_soon`` from the loop's own thread, ``call_soon_threadsafe`` from
+    another.  Returns False (nothing scheduled) if the loop is closed.
+    """
+    if _get_running_loop() is loop:
+        loop.call_soon(fun, *args)
+        return True
+    try:
+        loop.call_soon_threadsafe(fun, *args)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _settle_now(
@@ -216,16 +229,7 @@ class _CrossThreadEvent(Event):
                 return
             self._value = True
             waiters = list(self._waiters)
-        running = _get_running_loop()
-        for fut in waiters:
-            loop = fut.get_loop()
-            if loop is running:
-                _resolve(fut, True)
-            else:
-                try:
-                    loop.call_soon_threadsafe(_resolve, fut, True)
-                except RuntimeError:  # pragma: no cover - waiter's loop closed
-                    pass
+        _resolve_all(waiters, True)
 
     def set_threadsafe(self) -> None:
         """Same as :meth:`set`, which is thread-safe here."""
@@ -283,16 +287,7 @@ class _ThreadPort:
     def call_soon(self, fun: Callable[..., Any], *args: Any) -> bool:
         with self._lock:
             loop = self._loop
-            if loop is None:
-                return False
-            if _get_running_loop() is loop:
-                loop.call_soon(fun, *args)
-                return True
-            try:
-                loop.call_soon_threadsafe(fun, *args)
-            except RuntimeError:  # pragma: no cover - closed without close()
-                return False
-            return True
+            return loop is not None and _call_in(loop, fun, *args)
 
 
 class QueuedMethod(NamedTuple):
@@ -535,7 +530,7 @@ class ServiceThread(Service):
         fut: asyncio.Future[None] = loop.create_future()
         with self._halt_lock:
             if not self._halted():
-                if not self._halt_waiters:
+                if self._halt_waiters is _NONE_YET:
                     self._halt_waiters = set()
                 self._halt_waiters.add(fut)
                 return fut
@@ -553,17 +548,8 @@ class ServiceThread(Service):
             waiters = self._halt_waiters
             if not waiters:
                 return
-            self._halt_waiters = frozenset()  # type: ignore[assignment]
-        running = _get_running_loop()
-        for fut in waiters:
-            loop = fut.get_loop()
-            if loop is running:
-                _resolve(fut)
-            else:
-                try:
-                    loop.call_soon_threadsafe(_resolve, fut)
-                except RuntimeError:  # pragma: no cover - that loop is closed
-                    pass
+            self._halt_waiters = _NONE_YET
+        _resolve_all(waiters)
 
     # -- where are we ------------------------------------------------------
 
@@ -618,16 +604,7 @@ class ServiceThread(Service):
 
     def _post_to_parent(self, fun: Callable[..., Any], *args: Any) -> bool:
         loop = self._parent_loop
-        if loop is None:
-            return False
-        if _get_running_loop() is loop:
-            loop.call_soon(fun, *args)
-            return True
-        try:
-            loop.call_soon_threadsafe(fun, *args)
-        except RuntimeError:
-            return False
-        return True
+        return loop is not None and _call_in(loop, fun, *args)
 
     def _spawn_in_parent(self, coro: Coroutine[Any, Any, Any]) -> None:
         # Called on the parent loop: run coro as a tracked task.
@@ -841,7 +818,7 @@ class ServiceThread(Service):
                 self._after_thread()
                 self._thread_ident = None
                 run.shutdown.set()
-                self._post_to_parent(_resolve, run.done)
+                self._post_to_parent(_set_result_unless_done, run.done)
 
     async def _thread_main(self, run: _RunHandles, owned: bool) -> None:
         try:
@@ -1104,25 +1081,7 @@ class ServiceThread(Service):
         services below this one are left to :meth:`_crash`, which marks
         them crashed in the thread, where they live.
         """
-        if self._in_service_thread():
-            return super()._crash_up_to_supervisor(reason)
-        own = self.beacon
-        path: list[NodeT[Any]] = []
-        for node in own.walk():
-            path.append(node)
-            data = node.data
-            if isinstance(data, ServiceT) and data.supervisor is not None:
-                for n in path:
-                    if isinstance(n.data, ServiceT):
-                        n.data._crash(reason)
-                return data.supervisor
-        for node in path:
-            items = (node,) if node is own else (node, *node.children)
-            for item in items:
-                data = item.data if isinstance(item, NodeT) else item
-                if isinstance(data, ServiceT):
-                    data._crash(reason)
-        return None
+        return self._crash_path(reason, below_self=self._in_service_thread())
 
     def _crash_in_parent(self, reason: BaseException) -> None:
         # On the parent loop: the crash walk of Service.crash, from here up.
