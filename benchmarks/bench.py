@@ -124,21 +124,28 @@ async def case_tree(n: int, with_task: bool = False) -> dict[str, Any]:
 # --------------------------------------------------------------------- signals
 
 
-async def case_signal(receivers: int) -> dict[str, Any]:
-    from mode import Signal
+async def case_signal(receivers: int, sync: bool = False) -> dict[str, Any]:
+    """``Signal.send`` (or ``SyncSignal.send``) against calling the receivers."""
+    import mode
 
-    calls = 20_000
+    calls = 50_000 if sync else 20_000
+    signal_type = mode.SyncSignal if sync else mode.Signal
 
     class Sender:
-        sig = Signal()
+        sig: Any = signal_type()
 
     sender = Sender()
-
-    handlers = []
+    handlers: list[Any] = []
     for _ in range(receivers):
+        if sync:
 
-        async def r(sender: Any, **kwargs: Any) -> None:
-            return None
+            def r(sender: Any, **kwargs: Any) -> None:
+                return None
+
+        else:
+
+            async def r(sender: Any, **kwargs: Any) -> None:  # type: ignore[misc]
+                return None
 
         handlers.append(r)
         sender.sig.connect(r)
@@ -146,52 +153,24 @@ async def case_signal(receivers: int) -> dict[str, Any]:
     async def subject() -> float:
         send = sender.sig.send
         t0 = time.perf_counter()
-        for _ in range(calls):
-            await send(sender)
+        if sync:
+            for _ in range(calls):
+                send(sender)
+        else:
+            for _ in range(calls):
+                await send(sender)
         return time.perf_counter() - t0
 
     async def baseline() -> float:
         t0 = time.perf_counter()
-        for _ in range(calls):
-            for h in handlers:
-                await h(sender)
-        return time.perf_counter() - t0
-
-    return _result(
-        await _median_rate(calls, subject), await _median_rate(calls, baseline)
-    )
-
-
-async def case_sync_signal(receivers: int) -> dict[str, Any]:
-    from mode import SyncSignal
-
-    calls = 50_000
-
-    class Sender:
-        sig = SyncSignal()
-
-    sender = Sender()
-    handlers = []
-    for _ in range(receivers):
-
-        def r(sender: Any, **kwargs: Any) -> None:
-            return None
-
-        handlers.append(r)
-        sender.sig.connect(r)
-
-    async def subject() -> float:
-        send = sender.sig.send
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            send(sender)
-        return time.perf_counter() - t0
-
-    async def baseline() -> float:
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            for h in handlers:
-                h(sender)
+        if sync:
+            for _ in range(calls):
+                for h in handlers:
+                    h(sender)
+        else:
+            for _ in range(calls):
+                for h in handlers:
+                    await h(sender)
         return time.perf_counter() - t0
 
     return _result(
@@ -484,8 +463,8 @@ CASES: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
     "services_with_task_1k": lambda: case_tree(1000, with_task=True),
     "signal_send_1": lambda: case_signal(1),
     "signal_send_10": lambda: case_signal(10),
-    "sync_signal_send_1": lambda: case_sync_signal(1),
-    "sync_signal_send_10": lambda: case_sync_signal(10),
+    "sync_signal_send_1": lambda: case_signal(1, sync=True),
+    "sync_signal_send_10": lambda: case_signal(10, sync=True),
     "timer_10ms": case_timer,
     "flow_control_queue": case_queue,
     "lru_cache": case_lru,
