@@ -467,6 +467,38 @@ async def test_mundane_level(caplog: pytest.LogCaptureFixture) -> None:
         Bad()
 
 
+@pytest.mark.parametrize(
+    ("mundane", "logger_level", "expected"),
+    [
+        # Mundane logs taken: Started./-Stopped! depend on DEBUG alone.
+        (
+            logging.INFO,
+            logging.DEBUG,
+            {"Starting...", "Started.", "Stopping...", "-Stopped!"},
+        ),
+        (logging.INFO, logging.INFO, {"Starting...", "Stopping..."}),
+        # Mundane logs refused: DEBUG is refused too, nothing is logged ...
+        (logging.INFO, logging.WARNING, set()),
+        # ... unless the mundane level is below DEBUG.
+        (5, logging.DEBUG, {"Started.", "-Stopped!"}),
+    ],
+)
+async def test_mundane_and_debug_logs_follow_the_logger_level(
+    caplog: pytest.LogCaptureFixture,
+    mundane: int,
+    logger_level: int,
+    expected: set[str],
+) -> None:
+    class S(Service):
+        mundane_level = mundane
+
+    caplog.set_level(logger_level, logger=__name__)
+    async with S():
+        pass
+    got = {r.getMessage().removeprefix("[^S]: ") for r in caplog.records}
+    assert got == expected
+
+
 def test_each_subclass_gets_a_logger_for_its_module() -> None:
     explicit = logging.getLogger("explicit.logger")
 

@@ -1385,14 +1385,7 @@ class Service(ServiceBase, ServiceCallbacks):
         if self._halted():
             return
         try:
-            # A logger that does not take the mundane level does not take
-            # DEBUG either (unless that level is below DEBUG): one check
-            # fewer per start and per stop.
-            level = self._mundane_level
-            chatty = self.logger.isEnabledFor(level)
-            if chatty:
-                self.log.log(level, "Starting...")
-            chatty = chatty or level < logging.DEBUG
+            chatty = self._log_mundane("Starting...")
             await self.on_start()
             if self._halted():
                 return
@@ -1421,10 +1414,18 @@ class Service(ServiceBase, ServiceCallbacks):
         await self.start()
         return True
 
-    def _log_mundane(self, msg: str, *args: Any, **kwargs: Any) -> None:
+    def _log_mundane(self, msg: str, *args: Any, **kwargs: Any) -> bool:
+        """Log ``msg`` at :attr:`mundane_level` if the logger takes it.
+
+        Returns whether the logger may take DEBUG: a logger that does not
+        take the mundane level does not take DEBUG either (unless that level
+        is below DEBUG), which saves the "Started."/"-Stopped!" check.
+        """
         level = self._mundane_level
         if self.logger.isEnabledFor(level):
             self.log.log(level, msg, *args, **kwargs)
+            return True
+        return level < logging.DEBUG
 
     async def crash(self, reason: BaseException) -> None:
         """Crash the service because of ``reason`` (see the module docs).
@@ -1537,11 +1538,7 @@ class Service(ServiceBase, ServiceCallbacks):
         return any(node.data is self for node in service.beacon.walk())
 
     async def _stop_steps(self) -> None:
-        level = self._mundane_level
-        chatty = self.logger.isEnabledFor(level)
-        if chatty:
-            self.log.log(level, "Stopping...")
-        chatty = chatty or level < logging.DEBUG
+        chatty = self._log_mundane("Stopping...")
         self._stopped_set()
         error: Exception | None = None
         try:
