@@ -816,27 +816,53 @@ def test_dict_attribute_del_item() -> None:
     assert not hasattr(obj, "port")
 
 
-def test_dict_attribute_len_iter_contains_are_consistent() -> None:
-    # Decision: keys are dir(obj) for len/iter/views; `in` follows attribute lookup.
+def test_dict_attribute_keys_are_dir_and_len_counts_instance_attributes() -> None:
+    # As the original: iteration and the views list dir(obj) (class attributes
+    # and methods too), while len() -- and so bool() -- counts the instance's
+    # own attributes (its __dict__); `in` follows attribute lookup.
     obj = Settings()
     d: DictAttribute[Any] = DictAttribute(obj)
     keys = list(d)
     assert keys == dir(obj)
-    assert len(d) == len(keys)
+    assert len(d) == len(vars(obj)) == 2
+    assert len(d.keys()) == len(d.items()) == len(d.values()) == 2
     assert all(key in d for key in keys)
     assert "broker" in keys
     assert "class_level" in keys
     assert "nope" not in d
     assert 1 not in d  # type: ignore[comparison-overlap]
     assert list(d.keys()) == keys
-    assert len(d.keys()) == len(keys)
     assert "port" in d.keys()  # noqa: SIM118 - the view's __contains__
     assert dict(d.items())["port"] == 9092
+    assert {**d}["class_level"] == "cls"
     assert ("port", 9092) in d.items()
     assert ("port", 1) not in d.items()
     assert "kafka://" in d.values()
     assert "nope" not in d.values()
     assert list(d.values())[keys.index("broker")] == "kafka://"
+
+
+def test_dict_attribute_len_and_truth_follow_the_instance_dict() -> None:
+    class Empty:
+        pass
+
+    empty: DictAttribute[Any] = DictAttribute(Empty())
+    assert len(empty) == 0
+    assert not empty
+    assert "__class__" in list(empty)
+    empty["x"] = 1
+    assert len(empty) == 1
+    assert empty
+
+    class Slotted:
+        __slots__ = ("a",)
+
+        def __init__(self) -> None:
+            self.a = 1
+
+    # No __dict__ (the original raised AttributeError): count what dir() lists.
+    slotted = Slotted()
+    assert len(DictAttribute(slotted)) == len(dir(slotted))
 
 
 def test_dict_attribute_dynamic_attributes() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 import threading
 import weakref
 from collections import OrderedDict
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mode.utils import collections as collections_mod
 from mode.utils.collections import (
     FastUserDict,
     LRUCache,
@@ -356,6 +358,59 @@ def test_thread_safe_iteration_is_a_snapshot() -> None:
         seen.append(key)
         cache[key + key] = 0
     assert seen == ["a", "b", "c"]
+
+
+def _lock_of(cache: LRUCache[Any, Any]) -> object:
+    return cache._lock
+
+
+def test_thread_safety_can_be_switched_on_and_off() -> None:
+    # The original kept thread_safety as a plain attribute; setting it works.
+    cache = filled(3, "abc")
+    cache.thread_safety = True
+    assert cache.thread_safety is True
+    lock = cache._lock
+    assert lock is not None
+    assert cache._mutex is lock
+    with lock:  # every operation now takes the (re-entrant) lock
+        cache["d"] = 3
+        assert cache.get("b") == 1
+        assert list(cache.items()) == [("c", 2), ("d", 3), ("b", 1)]
+    cache.thread_safety = True  # again: the lock in use is kept
+    assert cache._lock is lock
+    restored = pickle.loads(pickle.dumps(cache))
+    assert restored.thread_safety is True
+    cache.thread_safety = False
+    assert cache.thread_safety is False
+    assert _lock_of(cache) is None
+    cache["e"] = 4
+    assert order(cache) == "dbe"
+
+
+def test_free_threaded_build_locks_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As the original: without a GIL an unguarded OrderedDict can be
+    # corrupted, so the lock is the default and cannot be turned off.
+    monkeypatch.setattr(collections_mod, "FREE_THREADED", True)
+    cache: LRUCache[str, int] = LRUCache()
+    assert cache.thread_safety is True
+    with pytest.raises(ValueError, match="free-threaded"):
+        LRUCache(thread_safety=False)
+    with pytest.raises(ValueError, match="free-threaded"):
+        cache.thread_safety = False
+    assert cache.thread_safety is True
+    # A pickle made where the lock was off gets one.
+    monkeypatch.setattr(collections_mod, "FREE_THREADED", False)
+    unlocked = pickle.dumps(filled(2, "ab"))
+    monkeypatch.setattr(collections_mod, "FREE_THREADED", True)
+    assert pickle.loads(unlocked).thread_safety is True
+
+
+def test_gil_build_default_follows_the_interpreter() -> None:
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    assert collections_mod.FREE_THREADED is (not gil_enabled)
+    assert LRUCache().thread_safety is collections_mod.FREE_THREADED
 
 
 def test_concurrent_access_from_threads() -> None:

@@ -186,12 +186,14 @@ async def test_stampede_concurrent_callers_share_one_call() -> None:
     assert res.calls == 1
 
 
-async def test_stampede_same_tick_callers_share_instant_call() -> None:
-    # The method never suspends: callers started in the same loop iteration
-    # still share one execution.
+async def test_stampede_calls_that_do_not_overlap_do_not_share() -> None:
+    # The method never suspends, so each call has finished before the next
+    # task even calls: nothing to share.  (The original first yielded to the
+    # loop in every call, so callers started in one iteration shared it.)
     res = Resource()
-    assert await asyncio.gather(*(res.instant() for _ in range(5))) == [1] * 5
-    assert res.calls == 1
+    assert await asyncio.gather(*(res.instant() for _ in range(5))) == [1, 2, 3, 4, 5]
+    assert res.calls == 5
+    assert res.instant.fut is None
 
 
 async def test_stampede_does_not_cache_after_completion() -> None:
@@ -204,6 +206,64 @@ async def test_stampede_does_not_cache_after_completion() -> None:
     await asyncio.sleep(0)
     assert await res.instant() == 3
     assert res.calls == 3
+
+
+async def test_stampede_sequential_calls_run_again_without_a_loop_turn() -> None:
+    # A call made after the previous one returned runs the method again,
+    # even when no loop iteration passed in between (as in the original).
+    res = Resource()
+    res.gate.set()
+    assert await res.instant() == 1
+    assert await res.instant() == 2
+    assert await res.refresh() == 3
+    assert await res.refresh() == 4
+    assert res.calls == 4
+
+
+async def test_stampede_wrapper_called_sequentially_calls_every_time() -> None:
+    calls = 0
+
+    async def fun() -> int:
+        nonlocal calls
+        calls += 1
+        return calls
+
+    wrapper = StampedeWrapper(fun)
+    assert [await wrapper() for _ in range(10)] == list(range(1, 11))
+    assert calls == 10
+
+
+async def test_stampede_caller_that_got_the_result_runs_again() -> None:
+    # Every caller of a shared execution, the one that ran it or a waiter,
+    # runs the method anew when it calls again after getting the result.
+    res = Resource()
+
+    async def twice() -> tuple[int, int]:
+        return await res.refresh(), await res.refresh()
+
+    tasks = [asyncio.create_task(twice()) for _ in range(3)]
+    await _started(*tasks)
+    assert res.calls == 1
+    res.gate.set()
+    pairs = await asyncio.gather(*tasks)
+    assert [first for first, _ in pairs] == [1, 1, 1]
+    assert sorted(second for _, second in pairs) == [2, 3, 4]
+    assert res.calls == 4
+
+
+async def test_stampede_cancelled_execution_is_not_joined_afterwards() -> None:
+    # A caller arriving after the running call was cancelled runs the method
+    # itself instead of getting a CancelledError it did not ask for.
+    res = Resource()
+    runner = asyncio.create_task(res.refresh())
+    await _started(runner)
+    runner.cancel()
+    res.gate.set()
+    late = asyncio.create_task(res.refresh())  # runs right after the runner
+    with pytest.raises(asyncio.CancelledError):
+        await runner
+    assert await late == 2
+    assert res.calls == 2
 
 
 async def test_stampede_exception_reaches_every_waiter() -> None:
@@ -223,6 +283,20 @@ async def test_stampede_exception_reaches_every_waiter() -> None:
     await asyncio.sleep(0)
     res.fail_with = None
     assert await res.refresh() == 2
+
+
+async def test_stampede_exception_skips_cancelled_waiters() -> None:
+    res = Resource()
+    error = ValueError("refresh failed")
+    res.fail_with = error
+    tasks = [asyncio.create_task(res.refresh()) for _ in range(3)]
+    await _started(*tasks)
+    tasks[1].cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[1]
+    res.gate.set()
+    results = await asyncio.gather(tasks[0], tasks[2], return_exceptions=True)
+    assert list(results) == [error, error]
 
 
 async def test_stampede_exception_without_waiters_is_not_logged() -> None:
@@ -263,9 +337,11 @@ async def test_stampede_cancelling_a_waiter_cancels_only_that_waiter() -> None:
 
 async def test_stampede_instances_are_independent() -> None:
     a, b = Resource(), Resource()
+    tasks = [asyncio.create_task(r.refresh()) for r in (a, b, a)]
+    await _started(*tasks)
     a.gate.set()
     b.gate.set()
-    results = await asyncio.gather(a.refresh(), b.refresh(), a.refresh())
+    results = await asyncio.gather(*tasks)
     assert list(results) == [1, 1, 1]
     assert (a.calls, b.calls) == (1, 1)
     assert a.refresh is not b.refresh

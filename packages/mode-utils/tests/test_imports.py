@@ -296,6 +296,32 @@ def test_factory_mapping_by_url_and_iterate() -> None:
     assert list(fm.iterate()) == [os.getcwd, os.sep]
 
 
+class _YarlLikeURL:
+    """Stands for ``yarl.URL``: a URL object whose ``str()`` is the URL."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __str__(self) -> str:
+        return self._text
+
+
+def test_factory_mapping_by_url_accepts_url_objects() -> None:
+    # faust keeps its broker/store URLs as yarl.URL and passes them as they are.
+    fm: FactoryMapping[Any] = FactoryMapping(memory="os:getcwd", kafka="os:sep")
+    assert fm.by_url(_YarlLikeURL("memory://")) is os.getcwd
+    assert fm.by_url(_YarlLikeURL("Kafka://localhost:9092")) == os.sep
+    with pytest.raises(ModuleNotFoundError, match="'rocksdb' is not a valid name"):
+        fm.by_url(_YarlLikeURL("rocksdb://"))
+
+
+def test_factory_mapping_by_url_rejects_what_is_no_url() -> None:
+    fm: FactoryMapping[Any] = FactoryMapping(memory="os:getcwd")
+    for bad in (5, None, 1.5, object(), b"memory://"):
+        with pytest.raises(TypeError, match=r"a str or a URL object \(such as yarl"):
+            fm.by_url(bad)
+
+
 def test_factory_mapping_generic_typing() -> None:
     fm: FactoryMapping[type[Exception]] = FactoryMapping(v="builtins:ValueError")
     arg: SymbolArg[type[Exception]] = "v"
@@ -461,9 +487,20 @@ def test_url_minimal_and_equality() -> None:
     assert len({URL("a://b"), URL("a://b")}) == 1
 
 
+def test_url_from_url_objects() -> None:
+    url = URL(_YarlLikeURL("Redis://cache:6379/0"))
+    assert (url.scheme, url.host, url.port, url.path) == ("redis", "cache", 6379, "/0")
+    assert str(url) == "Redis://cache:6379/0"
+    assert URL(_YarlLikeURL("memory:")).scheme == "memory"
+
+
 def test_url_bad_input() -> None:
-    with pytest.raises(TypeError, match="expects a str"):
-        URL(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expects a str or a URL object"):
+        URL(42)
+    with pytest.raises(TypeError, match="not bytes"):
+        URL(b"kafka://")
+    with pytest.raises(TypeError, match="not _YarlLikeURL"):
+        URL(_YarlLikeURL("no scheme here"))
     with pytest.raises(ValueError):
         URL("kafka://host:notaport")
 

@@ -109,6 +109,28 @@ def test_type_tuples() -> None:
     assert issubclass(tuple, TUPLE_TYPES)
 
 
+def test_union_types() -> None:
+    # The original's public constant: the origins of Union[...] and X | Y.
+    assert (typing.Union, types.UnionType) == objects.UNION_TYPES
+    assert typing.get_origin(int | None) in objects.UNION_TYPES
+
+
+def test_type_tuples_list_the_concrete_and_mutable_origins() -> None:
+    # As the original: code that tests ``typing.get_origin(t) in SET_TYPES``
+    # (not issubclass) finds set[int], MutableSet[int], MutableMapping[...].
+    sets: list[type] = [set, frozenset, collections.abc.Set, collections.abc.MutableSet]
+    lists: list[type] = [
+        list,
+        collections.abc.Sequence,
+        collections.abc.MutableSequence,
+    ]
+    dicts: list[type] = [dict, collections.abc.Mapping, collections.abc.MutableMapping]
+    assert all(origin in SET_TYPES for origin in sets)
+    assert all(origin in LIST_TYPES for origin in lists)
+    assert all(origin in DICT_TYPES for origin in dicts)
+    assert (tuple,) == TUPLE_TYPES
+
+
 # ---------------------------------------------------------------- Unordered
 
 

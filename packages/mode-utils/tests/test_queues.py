@@ -53,6 +53,41 @@ def test_flow_control_starts_suspended() -> None:
     assert _active().is_active()
 
 
+def test_flow_control_loop_outside_a_loop() -> None:
+    # The original exposed .loop (None unless given); nothing is looked up
+    # at construction time.
+    assert FlowControlEvent().loop is None
+    loop = asyncio.new_event_loop()
+    try:
+        assert FlowControlEvent(loop=loop).loop is loop
+        fc = FlowControlEvent()
+        fc.loop = loop
+        assert fc.loop is loop
+        assert fc._resume.loop is loop
+        assert fc._suspend.loop is loop
+        fc.loop = loop  # the same loop again is fine
+        other = asyncio.new_event_loop()
+        try:
+            with pytest.raises(RuntimeError, match="cannot move to another loop"):
+                fc.loop = other
+        finally:
+            other.close()
+        assert fc.loop is loop
+        with pytest.raises(TypeError, match="must be an event loop, not str"):
+            fc.loop = "loop"  # type: ignore[assignment]
+    finally:
+        loop.close()
+
+
+async def test_flow_control_loop_is_the_running_loop() -> None:
+    fc = FlowControlEvent()
+    running = asyncio.get_running_loop()
+    assert fc.loop is running
+    assert fc._resume._loop is None  # reading .loop binds nothing
+    fc.resume()
+    assert fc.loop is running
+
+
 def test_flow_control_explicit_loop_owns_events() -> None:
     loop = asyncio.new_event_loop()
     try:
@@ -135,6 +170,19 @@ def test_accepts_legacy_loop_argument() -> None:
         assert q.maxsize == 3
     finally:
         loop.close()
+
+
+async def test_maxsize_none_means_unbounded() -> None:
+    # faust's app.FlowControlQueue() passes maxsize=None by default.
+    q: ThrowableQueue[int] = ThrowableQueue(maxsize=None, flow_control=_active())
+    assert q.maxsize == 0
+    assert not q.full()
+    for i in range(3):
+        await q.put(i)
+    q.put_nowait(3)
+    assert [q.get_nowait() for _ in range(4)] == [0, 1, 2, 3]
+    plain: FlowControlQueue[int] = FlowControlQueue(None, flow_control=_active())
+    assert plain.maxsize == 0
 
 
 def test_pressure_sizes() -> None:

@@ -59,6 +59,11 @@ __all__ = [
     "force_mapping",
 ]
 
+#: True when this interpreter runs without a GIL (a free-threaded build with
+#: the GIL actually off; ``PYTHON_GIL=1`` turns it back on).  There an
+#: unguarded :class:`LRUCache` could corrupt its OrderedDict, so it locks.
+FREE_THREADED: bool = not getattr(sys, "_is_gil_enabled", lambda: True)()
+
 T = TypeVar("T")
 KT = TypeVar("KT")
 VT = TypeVar("VT")
@@ -764,12 +769,18 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
     * ``thread_safety=True`` guards every operation with a re-entrant lock
       (``threading.RLock``); iterating then works on a snapshot taken under the
       lock.  Without it there is no locking at all (the fast path is a plain
-      :class:`~collections.OrderedDict` operation).
-    * Picklable; the lock is not pickled and is recreated on load.
+      :class:`~collections.OrderedDict` operation).  The default (None) is
+      off, except on a free-threaded interpreter running without the GIL
+      (:data:`FREE_THREADED`), where the lock is on and cannot be turned off:
+      concurrent writes could corrupt the OrderedDict there.  The
+      :attr:`thread_safety` attribute can be set later too.
+    * Picklable; the lock is not pickled and is recreated on load (always on
+      a free-threaded interpreter).
 
     Raises:
         TypeError: ``limit`` is not an int or None.
-        ValueError: ``limit`` is negative.
+        ValueError: ``limit`` is negative, or ``thread_safety=False`` on a
+            free-threaded interpreter.
     """
 
     __slots__ = ("__weakref__", "_limit", "_lock", "_max", "_mutex", "data")
@@ -781,15 +792,19 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
     _mutex: AbstractContextManager[Any]
 
     def __init__(
-        self, limit: int | None = None, *, thread_safety: bool = False
+        self, limit: int | None = None, *, thread_safety: bool | None = None
     ) -> None:
         self.limit = limit
         self.data = OrderedDict()
-        self._setup_lock(thread_safety)
+        self._lock = None
+        self.thread_safety = FREE_THREADED if thread_safety is None else thread_safety
 
     def _setup_lock(self, thread_safety: bool) -> None:
-        self._lock = threading.RLock() if thread_safety else None
-        self._mutex = self._lock if self._lock is not None else nullcontext()
+        if not thread_safety:
+            self._lock = None
+            self._mutex = nullcontext()
+        elif self._lock is None:  # a lock in use (maybe held) is kept
+            self._lock = self._mutex = threading.RLock()
 
     @property
     def limit(self) -> int | None:
@@ -821,8 +836,26 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
 
     @property
     def thread_safety(self) -> bool:
-        """True if operations are guarded by a re-entrant lock (read-only)."""
+        """True if operations are guarded by a re-entrant lock.
+
+        Setting it switches the lock on or off (switch it before the cache
+        is shared between threads: operations already running keep the mode
+        they started with).
+
+        Raises:
+            ValueError: set to False on a free-threaded interpreter.
+        """
         return self._lock is not None
+
+    @thread_safety.setter
+    def thread_safety(self, thread_safety: bool) -> None:
+        if FREE_THREADED and not thread_safety:
+            raise ValueError(
+                "LRUCache(thread_safety=False) is not supported on a "
+                "free-threaded interpreter (no GIL): concurrent writes could "
+                "corrupt the cache; leave thread_safety at its default"
+            )
+        self._setup_lock(bool(thread_safety))
 
     # -- hot path: no lock, no context manager when thread_safety is off.
     # Measured on CPython 3.11 (benchmarks/bench.py, case lru_cache): the
@@ -1023,7 +1056,9 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
         state = dict(state)
         self.data = state.pop("data")
         self.limit = state.pop("limit")
-        self._setup_lock(state.pop("thread_safety"))
+        self._lock = None
+        # Made where the lock could be off: no choice without a GIL.
+        self._setup_lock(bool(state.pop("thread_safety")) or FREE_THREADED)
         for name, value in state.items():
             object.__setattr__(self, name, value)
 
@@ -1070,8 +1105,13 @@ class AttributeDict(dict[str, VT], AttributeDictMixin):
 class DictAttribute(MutableMapping[str, VT], MappingViewProxy[str, VT]):
     """Use an object as a mapping: ``d['x']`` is ``obj.x``.
 
-    The keys are the names ``dir(obj)`` lists: ``len``, iteration and the
-    views all agree on them.  ``key in d`` and ``d[key]`` follow attribute
+    Iteration and the views list the names ``dir(obj)`` gives (class
+    attributes and methods too), so ``{**d}`` holds every setting of a
+    config class or module.  ``len(d)``, and so ``bool(d)``, counts the
+    instance's own attributes (its ``__dict__``; everything ``dir`` lists for
+    an object without one), as in the original mode: an instance with no
+    attributes of its own is an empty, false mapping although iterating it
+    lists its class's names.  ``key in d`` and ``d[key]`` follow attribute
     lookup (``hasattr``/``getattr``), so a dynamic attribute (from a
     ``__getattr__``) can be read although ``dir`` does not list it.
     ``del d[key]`` deletes the attribute (what the original's changelog
@@ -1131,7 +1171,11 @@ class DictAttribute(MutableMapping[str, VT], MappingViewProxy[str, VT]):
             raise KeyError(key) from None
 
     def __len__(self) -> int:
-        return len(dir(self.obj))
+        obj = self.obj
+        try:
+            return len(obj.__dict__)
+        except AttributeError:
+            return len(dir(obj))
 
     def __iter__(self) -> Iterator[str]:
         return iter(dir(self.obj))

@@ -151,19 +151,20 @@ class StampedeWrapper(Generic[_T]):
     """Share one execution of ``fun(*args, **kwargs)`` between concurrent callers.
 
     Awaiting the wrapper (``await wrapper()``) while no execution is in
-    flight starts one; every caller that arrives before it finishes, or in
-    the same loop iteration as it finishes, gets the same result or the same
-    exception.  Nothing is cached: the next call afterwards runs ``fun``
-    again.
+    flight starts one: the caller runs ``fun`` itself, at once.  Every call
+    made while it runs waits for it and gets the same result or the same
+    exception.  Nothing is cached: a call made after it finished (even with
+    no loop iteration in between, as in ``await w(); await w()``) runs
+    ``fun`` again.  So calls share an execution exactly when their lifetimes
+    overlap; a ``fun`` that never suspends is never shared.
 
-    The first caller runs ``fun`` itself.  If that caller is cancelled, the
-    shared future is cancelled too, so the other callers get
-    :exc:`asyncio.CancelledError`.  Cancelling one of the other callers only
+    If the caller running ``fun`` is cancelled, the callers waiting for it
+    get :exc:`asyncio.CancelledError` too.  Cancelling a waiting caller only
     cancels that caller.
 
-    ``fut`` is the shared future while an execution is in flight, else None.
-    ``loop``, if given, is the loop that ``fut`` is created on; by default the
-    running loop.
+    ``fut`` is a future for the execution in flight (it gets its outcome),
+    else None.  ``loop``, if given, is the loop ``fut`` is created on; by
+    default the running loop.
     """
 
     fut: asyncio.Future[_T] | None
@@ -180,41 +181,50 @@ class StampedeWrapper(Generic[_T]):
         self.kwargs = kwargs
         self.loop = loop
         self.fut = None
+        # One future per waiting caller, so that cancelling a waiter cancels
+        # only its own future (cheaper than asyncio.shield per waiter).
+        self._waiters: list[asyncio.Future[_T]] = []
 
     def __repr__(self) -> str:
         state = "idle" if self.fut is None else "running"
         return f"<{type(self).__qualname__}: {self.fun!r} [{state}]>"
 
     async def __call__(self) -> _T:
-        """Run ``fun`` or join the execution already in flight."""
+        """Run ``fun`` or wait for the execution already in flight."""
         fut = self.fut
         if fut is not None:
-            # Shield: cancelling this caller must not cancel the shared work.
-            return await asyncio.shield(fut)
-        running = asyncio.get_running_loop()
-        fut = self.fut = (self.loop or running).create_future()
+            waiter: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            return await waiter
+        loop = self.loop
+        if loop is None:
+            loop = asyncio.get_running_loop()
+        fut = self.fut = loop.create_future()
+        waiters = self._waiters = []
         try:
             result = await self.fun(*self.args, **self.kwargs)
-        except asyncio.CancelledError:
-            fut.cancel()
-            running.call_soon(self._forget)
-            raise
         except BaseException as exc:
-            fut.set_exception(exc)
-            # Mark it retrieved: with no other caller nobody would read it,
-            # and asyncio would log "exception was never retrieved".
-            fut.exception()
-            running.call_soon(self._forget)
+            # Finished: later calls start anew, before anyone is woken.
+            self.fut = None
+            if isinstance(exc, asyncio.CancelledError):
+                fut.cancel()
+                for waiter in waiters:
+                    waiter.cancel()
+            else:
+                fut.set_exception(exc)
+                # Mark it retrieved: nobody may read it, and asyncio would
+                # log "exception was never retrieved".
+                fut.exception()
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
             raise
-        fut.set_result(result)
-        running.call_soon(self._forget)
-        return result
-
-    def _forget(self) -> None:
-        # Scheduled with call_soon once the execution has finished: callers
-        # arriving in the same loop iteration still join it, later callers
-        # start a new one.  Nothing can replace ``self.fut`` in between.
         self.fut = None
+        fut.set_result(result)
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(result)
+        return result
 
 
 class stampede(Generic[_T]):
@@ -227,10 +237,10 @@ class stampede(Generic[_T]):
             async def refresh(self) -> Config:
                 ...
 
-    While ``service.refresh()`` is running, further calls (from other tasks,
-    including ones started in the same loop iteration) wait for the running
-    one and get its result, or its exception.  Once it has finished, the
-    next call runs the method again: nothing is cached.  See
+    While ``service.refresh()`` is running, further calls (from other tasks)
+    wait for the running one and get its result, or its exception.  Once it
+    has finished, the next call runs the method again, even from the same
+    task without a loop iteration in between: nothing is cached.  See
     :class:`StampedeWrapper` for cancellation.
 
     Each instance gets its own :class:`StampedeWrapper`, stored in the

@@ -54,7 +54,8 @@ class URL:
     """A parsed URL (a small stand-in for ``yarl.URL``, built on urllib).
 
     Arguments:
-        url: The URL text, or another :class:`URL`.
+        url: The URL text, another :class:`URL`, or any URL object whose
+            ``str()`` is the URL text (``yarl.URL`` for one, as faust passes).
 
     Components are read-only attributes: :attr:`scheme` (lower-cased),
     :attr:`user`, :attr:`password`, :attr:`host`, :attr:`port`, :attr:`path`,
@@ -62,7 +63,8 @@ class URL:
     dict.  ``str(url)`` gives back the text.
 
     Raises:
-        TypeError: if ``url`` is not a str or URL.
+        TypeError: if ``url`` is bytes, or an object whose ``str()`` has no
+            URL scheme (a number, None, ...).
         ValueError: if the port is not a number in 0-65535.
     """
 
@@ -88,11 +90,8 @@ class URL:
     query_string: str
     fragment: str
 
-    def __init__(self, url: str | URL) -> None:
-        if isinstance(url, URL):
-            url = url._url
-        if not isinstance(url, str):
-            raise TypeError(f"URL() expects a str, not {type(url).__name__}")
+    def __init__(self, url: str | URL | object) -> None:
+        url = _url_text(url)
         parts = urlsplit(url)
         self._url = url
         self.scheme = parts.scheme
@@ -122,6 +121,26 @@ class URL:
 
     def __hash__(self) -> int:
         return hash(self._url)
+
+
+def _url_text(url: object) -> str:
+    """The text of ``url``: a str, a :class:`URL` or a URL object (``yarl.URL``).
+
+    A URL object is recognised by its ``str()`` having a scheme, so numbers,
+    None and arbitrary objects are refused rather than parsed into nonsense.
+    """
+    if isinstance(url, str):
+        return url
+    if isinstance(url, URL):
+        return url._url
+    if not isinstance(url, (bytes, bytearray, memoryview)):
+        text = str(url)
+        if urlsplit(text).scheme:
+            return text
+    raise TypeError(
+        "URL() expects a str or a URL object (such as yarl.URL), "
+        f"not {type(url).__name__}"
+    )
 
 
 class ParsedSymbol(NamedTuple):
@@ -349,10 +368,17 @@ class FactoryMapping(FastUserDict[str, str], Generic[_T]):
         for name in list(self.aliases):
             yield self.by_name(name)
 
-    def by_url(self, url: str | URL) -> _T:
+    def by_url(self, url: str | URL | object) -> _T:
         """Return the object for the scheme of ``url``.
 
-        ``by_url("redis://localhost")`` is ``by_name("redis")``.
+        ``by_url("redis://localhost")`` is ``by_name("redis")``.  ``url`` may
+        also be a :class:`URL` or any URL object whose ``str()`` is the URL
+        (``yarl.URL``, as faust passes its configured URLs).
+
+        Raises:
+            TypeError: ``url`` is no URL (see :class:`URL`).
+            ModuleNotFoundError: the scheme is not a known name (see
+                :meth:`by_name`).
         """
         return self.by_name(URL(url).scheme)
 

@@ -25,6 +25,7 @@ __all__ = [
     "LIST_TYPES",
     "SET_TYPES",
     "TUPLE_TYPES",
+    "UNION_TYPES",
     "DefaultsMapping",
     "FieldMapping",
     "InvalidAnnotation",
@@ -57,12 +58,28 @@ FieldMapping: TypeAlias = Mapping[str, Any]
 #: Attribute name → value, as returned by :func:`annotations`.
 DefaultsMapping: TypeAlias = Mapping[str, Any]
 
+# The tuples list the concrete and mutable origins too (not needed by
+# issubclass): code written for the original tests ``origin in SET_TYPES``.
+
 #: Origins that :func:`guess_polymorphic_type` maps to ``set``.
-SET_TYPES: tuple[type, ...] = (collections.abc.Set,)
+SET_TYPES: tuple[type, ...] = (
+    collections.abc.Set,
+    frozenset,
+    collections.abc.MutableSet,
+    set,
+)
 #: Origins that :func:`guess_polymorphic_type` maps to ``list``.
-LIST_TYPES: tuple[type, ...] = (list, collections.abc.Sequence)
+LIST_TYPES: tuple[type, ...] = (
+    list,
+    collections.abc.Sequence,
+    collections.abc.MutableSequence,
+)
 #: Origins that :func:`guess_polymorphic_type` maps to ``dict``.
-DICT_TYPES: tuple[type, ...] = (dict, collections.abc.Mapping)
+DICT_TYPES: tuple[type, ...] = (
+    dict,
+    collections.abc.Mapping,
+    collections.abc.MutableMapping,
+)
 #: Origins that :func:`guess_polymorphic_type` maps to ``tuple``.
 TUPLE_TYPES: tuple[type, ...] = (tuple,)
 
@@ -388,6 +405,10 @@ def annotations(
 
 
 # ---------------------------------------------------------------- typing helpers
+
+
+#: The origins (:func:`typing.get_origin`) of ``Union[...]`` and ``X | Y``.
+UNION_TYPES: tuple[Any, ...] = (typing.Union, types.UnionType)
 
 
 def is_union(typ: Any) -> bool:

@@ -54,7 +54,7 @@ class FlowControlEvent:
 
     ``loop`` is passed on to the internal :class:`~mode.utils.locks.Event`
     objects (an explicit owner loop); by default they bind to the running
-    loop on first use.
+    loop on first use.  See :attr:`loop`.
     """
 
     def __init__(
@@ -63,6 +63,7 @@ class FlowControlEvent:
         initially_suspended: bool = True,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
+        self._loop = loop
         self._resume = Event(loop=loop)
         self._suspend = Event(loop=loop)
         self._queues: WeakSet[FlowControlQueue[Any]] = WeakSet()
@@ -74,6 +75,44 @@ class FlowControlEvent:
     def __repr__(self) -> str:
         state = "active" if self.is_active() else "suspended"
         return f"<{type(self).__qualname__} at {id(self):#x} [{state}]>"
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop this event belongs to, or None if it cannot be known yet.
+
+        That is the loop given (``loop=`` or set here), else the loop its
+        waiters bound it to, else the running loop; outside a running loop,
+        an event nobody waited on yet gives None (as the original's
+        attribute did when no loop was given).  Reading it binds nothing.
+
+        Setting it makes that loop the owner, as ``loop=`` would have.
+
+        Raises:
+            TypeError: set to something that is not an event loop.
+            RuntimeError: set to a loop other than the one it is bound to.
+        """
+        loop = self._loop or self._resume._loop or self._suspend._loop
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return None
+        return loop
+
+    @loop.setter
+    def loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not isinstance(loop, asyncio.AbstractEventLoop):
+            raise TypeError(
+                "FlowControlEvent.loop must be an event loop, "
+                f"not {type(loop).__name__}"
+            )
+        for event in (self._resume, self._suspend):
+            if event._bind(loop) is not loop:
+                raise RuntimeError(
+                    f"{self!r} already belongs to loop {event._loop!r}: "
+                    "it cannot move to another loop"
+                )
+        self._loop = loop
 
     def manage_queue(self, queue: FlowControlQueue[Any]) -> None:
         """Register ``queue`` to be cleared on :meth:`resume`/:meth:`clear`.
@@ -135,7 +174,8 @@ class FlowControlQueue(asyncio.Queue[_T]):
       pressure; the producer's ``on_pressure_drop`` callback is called back
       by the consumer side once the queue drains.
 
-    With ``clear_on_resume=True`` the queue is emptied whenever
+    ``maxsize`` of 0 (or None, which faust passes) means unbounded.  With
+    ``clear_on_resume=True`` the queue is emptied whenever
     ``flow_control`` resumes.  ``loop`` is accepted for compatibility and
     ignored: like :class:`asyncio.Queue` the queue binds to the loop that
     first waits on it.  Other keyword arguments go to :class:`asyncio.Queue`.
@@ -162,7 +202,7 @@ class FlowControlQueue(asyncio.Queue[_T]):
 
     def __init__(
         self,
-        maxsize: int = 0,
+        maxsize: int | None = 0,
         *,
         flow_control: FlowControlEvent,
         clear_on_resume: bool = False,
@@ -174,7 +214,9 @@ class FlowControlQueue(asyncio.Queue[_T]):
                 "flow_control must be a FlowControlEvent, "
                 f"got {type(flow_control).__name__}"
             )
-        if isinstance(maxsize, bool) or not isinstance(maxsize, int):
+        if maxsize is None:
+            maxsize = 0
+        elif isinstance(maxsize, bool) or not isinstance(maxsize, int):
             raise TypeError(
                 f"maxsize must be an int (0: unbounded), not {type(maxsize).__name__}"
             )

@@ -9,7 +9,7 @@ purpose and are called out in the docstrings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple, overload
+from typing import NamedTuple, TypeVar, overload
 
 __all__ = [
     "FuzzyMatch",
@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 
+_T = TypeVar("_T")
+
+
 class FuzzyMatch(NamedTuple):
     """A fuzzy match: the similarity ``ratio`` (0.0 to 1.0) and the ``value``."""
 
@@ -48,13 +51,23 @@ def _require_int(value: object, what: str) -> None:
         raise TypeError(f"{what} must be an int, not {type(value).__name__}")
 
 
-def want_bytes(s: str | bytes | bytearray | memoryview) -> bytes:
+_BytesLike = bytes | bytearray | memoryview
+
+
+@overload
+def want_bytes(s: str | _BytesLike) -> bytes: ...
+
+
+@overload
+def want_bytes(s: _T) -> _T: ...
+
+
+def want_bytes(s: object) -> object:
     """Return ``s`` as bytes: a str is UTF-8 encoded, bytes are returned as is.
 
-    ``bytearray`` and ``memoryview`` are copied into ``bytes``.
-
-    Raises:
-        TypeError: ``s`` is neither text nor a bytes-like object.
+    ``bytearray`` and ``memoryview`` are copied into ``bytes``.  Anything
+    else (None above all: a Kafka header value may be null) is returned
+    unchanged, as in the original mode.
     """
     if isinstance(s, bytes):
         return s
@@ -62,14 +75,24 @@ def want_bytes(s: str | bytes | bytearray | memoryview) -> bytes:
         return s.encode()
     if isinstance(s, (bytearray, memoryview)):
         return bytes(s)
-    raise TypeError(f"want_bytes() expects str or bytes, not {type(s).__name__}")
+    return s
 
 
-def want_str(s: str | bytes | bytearray | memoryview) -> str:
+@overload
+def want_str(s: str | _BytesLike) -> str: ...
+
+
+@overload
+def want_str(s: _T) -> _T: ...
+
+
+def want_str(s: object) -> object:
     """Return ``s`` as str: bytes-like objects are UTF-8 decoded, str is returned.
 
+    Anything else (None above all) is returned unchanged, as in the original
+    mode.
+
     Raises:
-        TypeError: ``s`` is neither text nor a bytes-like object.
         UnicodeDecodeError: the bytes are not valid UTF-8.
     """
     if isinstance(s, str):
@@ -78,21 +101,24 @@ def want_str(s: str | bytes | bytearray | memoryview) -> str:
         return s.decode()
     if isinstance(s, memoryview):
         return bytes(s).decode()
-    raise TypeError(f"want_str() expects str or bytes, not {type(s).__name__}")
+    return s
 
 
 def isatty(fh: object) -> bool:
     """Return True if the file object ``fh`` is connected to a terminal.
 
-    Never raises for odd objects: anything without an ``isatty()`` method, and
-    a closed file (whose ``isatty()`` raises ValueError), count as "not a tty".
+    Never raises for odd objects: anything without an ``isatty()`` method,
+    one whose ``isatty()`` raises AttributeError (as the original mode
+    tolerated: e.g. a stream proxy whose target is gone), and a closed file
+    (whose ``isatty()`` raises ValueError) count as "not a tty".  Other
+    errors propagate: they are bugs, not answers.
     """
     method = getattr(fh, "isatty", None)
     if method is None:
         return False
     try:
         return bool(method())
-    except ValueError:  # I/O operation on closed file.
+    except (AttributeError, ValueError):  # ValueError: closed file.
         return False
 
 
@@ -214,7 +240,9 @@ def abbr(s: str, max: int, suffix: str | None = "...", words: bool = False) -> s
     * ``words=True``: when ``len(s) > max``, the result is exactly ``max``
       characters, ``s[:max - len(suffix)] + suffix``, cut mid-word.
 
-    Shorter strings are returned unchanged.  ``suffix=None`` means no suffix.
+    Shorter strings are returned unchanged, and so is every string when
+    ``max`` is 0 and ``words=False`` (no limit, as in the original).
+    ``suffix=None`` means no suffix.
 
     Raises:
         TypeError: ``s`` is not a str, or ``max`` is not an int.
@@ -232,7 +260,7 @@ def abbr(s: str, max: int, suffix: str | None = "...", words: bool = False) -> s
             keep = max - len(suffix)
             return (s[:keep] if keep > 0 else "") + suffix
         return s
-    if len(s) >= max:
+    if max and len(s) >= max:
         return s[:max].rsplit(" ", 1)[0] + suffix
     return s
 

@@ -13,13 +13,19 @@ Decisions (differences from the original mode):
   frame.  Instead of raising, the chain ends in a marker node, and the
   ``print_*``/``format_*`` helpers print a single ``  (finished)`` line after
   the header.
-* The ``@asyncio.coroutine`` generator path (``gi_yieldfrom``) is gone: it was
-  removed from Python 3.11.  A chain stops at the first awaited object that is
-  neither a coroutine nor an async generator (a Future, a generator-based
-  awaitable such as the one inside ``asyncio.sleep(0)``, ...): the last frame
-  shown is the one doing the ``await``.
+* Generators are followed like coroutines (``gi_frame``/``gi_yieldfrom``):
+  an awaitable whose ``__await__`` is a generator shows its frame.  A chain
+  stops at the first awaited object without frames of its own (a Future, the
+  wrapper returned by ``coroutine.__await__()``, ...): the last frame shown
+  is the one doing the ``await``.
+* Printing a stack never fails because of the object: one without frames (an
+  ``async_generator_asend``, a Future, anything else) gives a single
+  ``[rest of traceback truncated]`` node named after its type, as the original
+  did for ``async_generator_asend`` (and raised for the rest).
 * ``limit`` is the maximum number of frames in the chain; when more frames
-  exist they are replaced by one ``[rest of traceback truncated]`` node.
+  exist they are replaced by one ``[rest of traceback truncated]`` node.  A
+  limit of 0 (or less) shows no frame, only that node; the original printed
+  nothing at all after the header.
 * ``file`` defaults to the ``sys.stderr`` of the moment of the call (not the
   one captured at import time), so redirections are honoured.
 """
@@ -153,17 +159,22 @@ class Traceback:
     ) -> Traceback:
         """Return the await chain starting at ``coro``.
 
-        Follows ``cr_await`` (coroutines) and ``ag_await`` (async generators)
-        for at most ``limit - depth`` frames (``limit=None``: no limit); if
-        the chain goes on, a ``[rest of traceback truncated]`` node ends it.
-        ``depth`` counts frames the caller has already used.  A coroutine
-        awaiting ``agen.asend()`` (``async for``) ends in a node named after
-        that object, as the generator is not reachable from it.  A finished
-        coroutine gives a "finished" marker node instead of raising.
+        Follows ``cr_await`` (coroutines), ``ag_await`` (async generators)
+        and ``gi_yieldfrom`` (generators) for at most ``limit - depth``
+        frames (``limit=None``: no limit, 0 or less: none); if the chain goes
+        on, a ``[rest of traceback truncated]`` node ends it.  ``depth``
+        counts frames the caller has already used.  A coroutine awaiting
+        ``agen.asend()`` (``async for``) ends in a node named after that
+        object, as the generator is not reachable from it.  A finished
+        coroutine gives a "finished" marker node.
 
-        Raises TypeError if ``coro`` is neither a coroutine nor an async
-        generator or ``limit``/``depth`` is not an int, and ValueError if
-        ``limit`` is below 1 or ``depth`` is negative.
+        Never fails because of ``coro``: an object without frames (an
+        ``async_generator_asend``, a Future, any other object) gives one
+        ``[rest of traceback truncated]`` node whose file name is its type
+        name.
+
+        Raises TypeError if ``limit`` or ``depth`` is not an int (``limit``
+        may be None), and ValueError if ``depth`` is negative.
         """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int)
@@ -171,15 +182,11 @@ class Traceback:
             raise TypeError(f"limit must be None or an int, not {type(limit).__name__}")
         if isinstance(depth, bool) or not isinstance(depth, int):
             raise TypeError(f"depth must be an int, not {type(depth).__name__}")
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit must be None or at least 1, got {limit!r}")
         if depth < 0:
             raise ValueError(f"depth must be 0 or more, got {depth!r}")
-        if _frame_and_next(coro) is None:
-            raise TypeError(
-                "from_coroutine() expects a coroutine or an async generator, "
-                f"got {type(coro).__name__}"
-            )
+        unwrapped = _frame_and_next(coro)
+        if unwrapped is None:
+            return _Truncated(filename=type(coro).__name__)
         head: Traceback | None = None
         tail: Traceback | None = None
         obj: object = coro
@@ -187,25 +194,23 @@ class Traceback:
         while True:
             node: Traceback
             stop = True
-            unwrapped = _frame_and_next(obj)
-            if limit is not None and count >= limit:
-                node = _Truncated()
-            elif unwrapped is None:
+            if unwrapped is None:
                 # async_generator_asend / _athrow: the generator is not
-                # reachable from it (the first object was checked above).
+                # reachable from it.
                 node = _Truncated(filename=type(obj).__name__)
             elif (frame := unwrapped[0]) is None:
                 node = _Finished(repr(obj))
+            elif limit is not None and count >= limit:
+                node = _Truncated()
             else:
                 awaited = unwrapped[1]
                 node = cls(frame)
                 count += 1
-                if awaited is not None and (
-                    _frame_and_next(awaited) is not None
-                    or type(awaited).__name__ in _AGEN_STEPS
-                ):
-                    obj = awaited
-                    stop = False
+                if awaited is not None:
+                    following = _frame_and_next(awaited)
+                    if following is not None or type(awaited).__name__ in _AGEN_STEPS:
+                        obj, unwrapped = awaited, following
+                        stop = False
             if tail is None:
                 head = node
             else:
@@ -242,15 +247,32 @@ class _Finished(_Truncated):
 
 
 def _frame_and_next(obj: object) -> tuple[FrameType | None, object] | None:
-    """``(frame, awaited)`` of a coroutine or async generator, else None."""
-    try:
-        return obj.cr_frame, obj.cr_await  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    try:
-        return obj.ag_frame, obj.ag_await  # type: ignore[attr-defined]
-    except AttributeError:
-        return None
+    """``(frame, awaited)`` of a coroutine, async generator or generator.
+
+    None for anything else, including objects that merely have such
+    attributes (a mock's ``cr_frame`` is no frame).
+    """
+    for frame_attr, next_attr in _FRAME_ATTRS:
+        try:
+            frame = getattr(obj, frame_attr)
+            awaited = getattr(obj, next_attr, None)
+        except AttributeError:
+            continue
+        except Exception:  # a property that fails: no frames to show
+            return None
+        if frame is not None and not isinstance(frame, FrameType):
+            return None
+        return frame, awaited
+    return None
+
+
+#: Where coroutines, async generators and generators keep their frame and
+#: what they are waiting for.
+_FRAME_ATTRS: Final = (
+    ("cr_frame", "cr_await"),
+    ("ag_frame", "ag_await"),
+    ("gi_frame", "gi_yieldfrom"),
+)
 
 
 def _walk(tb: Traceback | None) -> Iterator[tuple[FrameType, int]]:
