@@ -151,12 +151,13 @@ class StampedeWrapper(Generic[_T]):
     """Share one execution of ``fun(*args, **kwargs)`` between concurrent callers.
 
     Awaiting the wrapper (``await wrapper()``) while no execution is in
-    flight starts one: the caller runs ``fun`` itself, at once.  Every call
-    made while it runs waits for it and gets the same result or the same
-    exception.  Nothing is cached: a call made after it finished (even with
-    no loop iteration in between, as in ``await w(); await w()``) runs
-    ``fun`` again.  So calls share an execution exactly when their lifetimes
-    overlap; a ``fun`` that never suspends is never shared.
+    flight starts one: the caller yields to the loop once, so that callers
+    started in the same loop iteration join it (as in the original, even
+    for a ``fun`` that never suspends), then runs ``fun`` itself.  Every
+    call made while it is in flight waits for it and gets the same result
+    or the same exception.  Nothing is cached: a call made after it
+    finished (even with no loop iteration in between, as in
+    ``await w(); await w()``) runs ``fun`` again.
 
     If the caller running ``fun`` is cancelled, the callers waiting for it
     get :exc:`asyncio.CancelledError` too.  Cancelling a waiting caller only
@@ -202,6 +203,8 @@ class StampedeWrapper(Generic[_T]):
         fut = self.fut = loop.create_future()
         waiters = self._waiters = []
         try:
+            # One loop turn before running: callers of this iteration join.
+            await asyncio.sleep(0)
             result = await self.fun(*self.args, **self.kwargs)
         except BaseException as exc:
             # Finished: later calls start anew, before anyone is woken.
