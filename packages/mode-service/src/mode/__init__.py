@@ -179,3 +179,7 @@ if TYPE_CHECKING:  # the static view of the lazy names, for type checkers
     from mode.utils.objects import shortlabel as shortlabel
     from mode.utils.times import Seconds as Seconds
     from mode.utils.times import want_seconds as want_seconds
+
+    # mode-worker may be absent: a type checker then sees Worker as unknown
+    # (installed packages' import errors are not reported), never a crash.
+    from mode.worker import Worker as Worker
