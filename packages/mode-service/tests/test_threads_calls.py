@@ -473,9 +473,9 @@ async def test_a_cast_dropped_by_a_stopping_queue_is_logged(
     q = MethodQueue()
     await q.start()
     q._port.close()  # as at the stop: what is handed over now is dropped
-    q._enqueue(QueuedMethod(None, print, (), {}))
+    q._queue_put(QueuedMethod(None, print, (), {}))
     promise: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    q._enqueue(QueuedMethod(promise, print, (), {}))
+    q._queue_put(QueuedMethod(promise, print, (), {}))
     with pytest.raises(RuntimeError, match="is not running"):
         await promise
     await q.stop()

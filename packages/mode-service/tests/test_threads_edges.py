@@ -127,11 +127,27 @@ async def test_a_crash_during_the_start_skips_on_thread_started() -> None:
             self.thread_started = True  # pragma: no cover - must not run
 
     s = CrashesInStart()
-    await s.start()  # the start itself did not fail: the service crashed
+    # As in the original, start() raises the reason of a crash that
+    # happens while it waits for the thread.
+    with pytest.raises(ValueError, match="crashed in on_start"):
+        await s.start()
+    assert isinstance(s.crash_reason, ValueError)
+    assert not s.thread_started
+    await s.stop()
+
+
+async def test_a_crash_during_the_start_with_wait_for_thread_false() -> None:
+    class CrashesInStart(ServiceThread):
+        wait_for_thread = False
+
+        async def on_start(self) -> None:
+            await self.crash(ValueError("crashed in on_start"))
+
+    s = CrashesInStart()
+    await s.start()  # returns at once: nobody waits for the thread
     async with asyncio.timeout(10):
         await s.wait_until_stopped()
     assert isinstance(s.crash_reason, ValueError)
-    assert not s.thread_started
     await s.stop()
 
 

@@ -22,9 +22,12 @@ its result back in the caller's loop::
 Two loops, one service
     The service runs in two places.  The *parent loop* is the loop that
     awaits ``start()`` (or the ``loop=`` given); ``start()``, ``stop()``,
-    ``on_stop`` and ``on_shutdown`` run there.  The *thread loop* is created
-    in the thread by ``loop_factory`` (default :func:`asyncio.new_event_loop`,
-    in debug mode if the parent loop is) and closed when the thread ends;
+    ``on_stop`` and ``on_shutdown`` run there.  The *thread loop* is made
+    by ``loop_factory`` (default :func:`asyncio.new_event_loop`, in debug
+    mode if the parent loop is) in the thread when it starts, or earlier if
+    :attr:`~ServiceThread.thread_loop` is read before the start (as in the
+    original, where it existed from ``__init__``: what is scheduled on it
+    then runs once the thread runs it), and closed when the thread ends;
     ``on_first_start``, ``on_start``, ``on_started``, ``on_thread_started``,
     ``on_thread_stop``, the ``@Service.task``/``@Service.timer`` tasks and
     the children run there.  The service's flags (started, stopped, crashed,
@@ -37,8 +40,11 @@ Start
     in it (``on_thread_started`` included).  If the start fails in the
     thread, the thread shuts down (``on_thread_stop``, children, tasks and
     contexts) and ends, and ``start()`` raises the start-up error with its
-    traceback.  Nothing is left running.  With ``wait_for_thread = False``
-    ``start()`` returns at once and a start-up error crashes the service.
+    traceback.  Nothing is left running.  A crash of the service while
+    ``start()`` waits (a task failing at once, say) is raised by
+    ``start()`` the same way, as in the original.  With
+    ``wait_for_thread = False`` ``start()`` returns at once and a start-up
+    error crashes the service.
 
 Stop
     ``stop()`` runs ``on_stop`` in the parent, wakes the thread, waits (at
@@ -46,13 +52,16 @@ Stop
     ``on_thread_stop``, children, tasks, contexts), runs ``on_shutdown``, then
     waits at most ``thread_join_timeout`` for the thread to end.  An error
     raised on the thread's side of the stop is re-raised by ``stop()`` once
-    everything is stopped, like an error in ``on_stop``.  ``stop()`` on a
-    service never started returns at once.  A thread that does not end in
-    time is logged at error level with its current stack and left behind;
-    *decision*: worker threads are daemon threads (the original used
-    non-daemon threads, so one stuck thread kept the process from exiting).
-    Pass ``Worker=`` a :class:`WorkerThread` subclass made with
-    ``daemon=False`` to change that.
+    everything is stopped, like an error in ``on_stop``.  The thread's side
+    is the original's overridable hook ``_shutdown_thread(self)``; an
+    override that does not call ``super()`` (or is a plain function, like
+    faust's) still gets the children, tasks and contexts stopped after it.
+    ``stop()`` on a service never started returns at once.  A thread that
+    does not end in time is logged at error level with its current stack
+    and left behind; *decision*: worker threads are daemon threads (the
+    original used non-daemon threads, so one stuck thread kept the process
+    from exiting).  Pass ``Worker=`` a :class:`WorkerThread` subclass made
+    with ``daemon=False`` to change that.
 
 Crashes
     An exception in a task running in the thread crashes the service as
@@ -92,6 +101,7 @@ import inspect
 import sys
 import threading
 import traceback
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from time import monotonic
@@ -326,7 +336,15 @@ class WorkerThread(threading.Thread):
         try:
             self.service._start_thread()
         finally:
+            self._set_stopped()
+
+    def _set_stopped(self) -> None:
+        # Tolerates an interpreter shutting down under a daemon thread,
+        # where the modules it needs may already be torn down.
+        try:
             self.is_stopped.set()
+        except TypeError:  # pragma: no cover - interpreter shutdown only
+            pass
 
     def stop(self, timeout: float | None = None) -> bool:
         """Block until the thread has ended, at most ``timeout`` seconds.
@@ -356,15 +374,56 @@ class _ThreadSideSupervisor:
         """Do nothing: the crash was already handed to the parent loop."""
 
 
-class _RunHandles(NamedTuple):
-    # What one run of the thread reports to: per run, so that a thread that
-    # ends late never touches the futures of a later run.
-    done: asyncio.Future[None]
-    start_waiter: asyncio.Future[None] | None
-    shutdown: Event
-    # Set (from either thread) when the thread must stop its side: by the
-    # parent's stop() once on_stop has run, or by a crash.
-    stop_request: _CrossThreadEvent
+class _StopOutcome:
+    """How far the thread's side of a stop got, and its first error."""
+
+    __slots__ = ("error", "hook_ran")
+
+    def __init__(self) -> None:
+        #: True once the base ``ServiceThread._shutdown_thread`` has begun.
+        self.hook_ran = False
+        #: The first error of the thread's side of the stop.
+        self.error: BaseException | None = None
+
+
+class _RunHandles(_StopOutcome):
+    """What one run of the thread reports to, and how far its stop got.
+
+    One per ``start()``, so that a thread that ends late never touches the
+    futures of a later run.
+    """
+
+    __slots__ = ("done", "shutdown", "start_waiter", "stop_request")
+
+    def __init__(
+        self,
+        done: asyncio.Future[None],
+        start_waiter: asyncio.Future[None] | None,
+        shutdown: Event,
+    ) -> None:
+        self.done = done
+        self.start_waiter = start_waiter
+        self.shutdown = shutdown
+        #: Set (from either thread) when the thread must stop its side: by
+        #: the parent's stop() once on_stop has run, or by a crash.
+        self.stop_request = _CrossThreadEvent()
+        super().__init__()
+
+
+def _close_unused_loop(loop: asyncio.AbstractEventLoop) -> None:
+    # A thread loop made before the start and never run (the service was
+    # stopped, or collected, first): closed, or it warns when collected.
+    if not loop.is_closed() and not loop.is_running():
+        loop.close()
+
+
+def _check_loop_like(owner: str, name: str, loop: object) -> None:
+    # The original took anything here; test doubles (a Mock) are still
+    # taken, obviously wrong values are refused with a clear message.
+    if loop is not None and not callable(getattr(loop, "call_soon_threadsafe", None)):
+        raise TypeError(
+            f"{owner} {name}= must be an event loop or None, not {type(loop).__name__}"
+        )
 
 
 class ServiceThread(Service):
@@ -375,12 +434,17 @@ class ServiceThread(Service):
 
     Arguments:
         loop: The parent loop, if ``start()`` must only be awaited there
-            (default: whichever loop awaits ``start()``).
+            (default: whichever loop awaits ``start()``).  Only a loop
+            running in another thread is refused by ``start()``: a loop
+            that does not run (made before ``asyncio.run()``, or a test
+            double) is ignored, as the parent is always the loop that
+            awaits ``start()``.
         thread_loop: A loop to run in the thread instead of creating one.
             It is not closed when the thread ends (its creator owns it).
-        loop_factory: Makes the thread's loop, called in the thread
-            (default :func:`asyncio.new_event_loop`; e.g.
-            ``uvloop.new_event_loop``).
+        loop_factory: Makes the thread's loop (default
+            :func:`asyncio.new_event_loop`; e.g. ``uvloop.new_event_loop``),
+            in the thread when it starts, or in the thread that first
+            reads :attr:`thread_loop` before that.
         Worker: The :class:`WorkerThread` class to use.
         thread_join_timeout: Seconds ``stop()`` waits for the thread to end
             once the service has stopped (default 10).
@@ -394,6 +458,9 @@ class ServiceThread(Service):
 
     Raises:
         NotImplementedError: ``executor`` was given.
+        TypeError: ``loop`` or ``thread_loop`` is not an event loop,
+            ``Worker`` not a :class:`WorkerThread` subclass, ``loop_factory``
+            not callable.
         TypeError, ValueError: a timeout or interval is not a valid number
             of seconds.
     """
@@ -402,6 +469,14 @@ class ServiceThread(Service):
 
     #: The thread class.
     Worker: type[WorkerThread] = WorkerThread
+
+    #: The thread of the current (or last) run; None before the first.
+    _thread: WorkerThread | None = None
+
+    #: While ``start()`` waits for the thread: the future (of the parent
+    #: loop) that gets the outcome of the start.  A crash meanwhile fails
+    #: it, so ``start()`` raises the crash reason.  None otherwise.
+    _thread_running: asyncio.Future[None] | None = None
 
     #: ``stop()`` waits (``shutdown_timeout``) for the thread's side to stop.
     wait_for_shutdown: bool = True
@@ -453,13 +528,8 @@ class ServiceThread(Service):
                 f"event loop (like mode.loop.factory('uvloop')), not "
                 f"{type(loop_factory).__name__}"
             )
-        if thread_loop is not None and not isinstance(
-            thread_loop, asyncio.AbstractEventLoop
-        ):
-            raise TypeError(
-                f"ServiceThread thread_loop= must be an event loop or None, not "
-                f"{type(thread_loop).__name__}"
-            )
+        _check_loop_like("ServiceThread", "loop", loop)
+        _check_loop_like("ServiceThread", "thread_loop", thread_loop)
         self._parent_loop_arg = loop
         self._thread_loop_arg = thread_loop
         self._loop_factory = loop_factory
@@ -489,16 +559,22 @@ class ServiceThread(Service):
         self._thread_side_supervisor = cast(
             SupervisorStrategyT, _ThreadSideSupervisor()
         )
-        self._thread: WorkerThread | None = None
+        self._thread = None
         self._thread_ident: int | None = None
+        # The loop the thread runs, ran last or will run (see thread_loop),
+        # when made here; with the lock, the thread and a reader of
+        # thread_loop agree on one loop.  The closer is set while the loop
+        # was made before the start and no thread has taken it yet.
+        self._loop_lock = threading.Lock()
         self._thread_loop: asyncio.AbstractEventLoop | None = None
+        self._unused_loop_closer: weakref.finalize[Any, Any] | None = None
         self._thread_accepting = False
         self._thread_debug: tuple[bool, float | None] = (False, None)
         self._port = _ThreadPort()
         self._parent_loop: asyncio.AbstractEventLoop | None = None
         self._thread_done: asyncio.Future[None] | None = None
         self._run: _RunHandles | None = None
-        self._start_waiter: asyncio.Future[None] | None = None
+        self._thread_running = None
         self._thread_stop_error: BaseException | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
         self._keepalive_reported = False
@@ -571,21 +647,88 @@ class ServiceThread(Service):
             )
         return loop
 
+    @parent_loop.setter
+    def parent_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        # Same as loop= (the original's attribute could be assigned).
+        _check_loop_like("ServiceThread", "loop", loop)
+        self._parent_loop_arg = loop
+
     @property
     def thread_loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop of the service's thread (while the thread runs).
+        """The event loop of the service's thread.
 
-        Raises:
-            RuntimeError: the thread is not running (and no ``thread_loop=``
-                was given).
+        The ``thread_loop=`` given (or assigned), else the loop the thread
+        runs; before the start, the loop the next run will use, made on
+        first read (by ``loop_factory``, in the reading thread): callbacks
+        and coroutines scheduled on it run once the thread runs it.  After
+        the stop, the closed loop of the last run, until the service is
+        reset or started again.  A loop made here and never run is closed
+        by ``stop()``, or when the service is garbage collected.
         """
-        loop = self._thread_loop or self._thread_loop_arg
-        if loop is None:
-            raise RuntimeError(
-                f"{self!r} has no thread loop: the thread is not running "
-                "(the loop exists between start() and stop())"
-            )
+        given = self._thread_loop_arg
+        if given is not None:
+            return given
+        loop = self._thread_loop
+        if loop is not None:  # read on every message by some callers
+            return loop
+        with self._loop_lock:
+            loop = self._thread_loop
+            if loop is None:
+                loop = self._thread_loop = self._new_thread_loop()
+                self._unused_loop_closer = weakref.finalize(
+                    self, _close_unused_loop, loop
+                )
+            return loop
+
+    @thread_loop.setter
+    def thread_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        # Same as thread_loop= (the original's attribute could be assigned;
+        # faust's tests assign a Mock).  None goes back to a loop of our own.
+        _check_loop_like("ServiceThread", "thread_loop", loop)
+        self._thread_loop_arg = loop
+        if loop is not None:
+            self._close_unused_thread_loop()
+
+    def _close_unused_thread_loop(self) -> None:
+        # Close the loop made before the start if no thread has taken it.
+        with self._loop_lock:
+            closer, self._unused_loop_closer = self._unused_loop_closer, None
+            if closer is not None:
+                self._thread_loop = None
+        if closer is not None:
+            closer()
+
+    def _forget_closed_thread_loop(self) -> None:
+        # A new run gets a new loop: the closed one of the last run goes
+        # (or one made before the start that its reader closed).
+        closer = None
+        with self._loop_lock:
+            loop = self._thread_loop
+            if loop is not None and loop.is_closed():
+                self._thread_loop = None
+                closer, self._unused_loop_closer = self._unused_loop_closer, None
+        if closer is not None:
+            closer.detach()
+
+    def _take_thread_loop(self) -> asyncio.AbstractEventLoop:
+        # In the thread: the loop made before the start, or a new one.
+        with self._loop_lock:
+            loop = self._thread_loop
+            if loop is None or loop.is_closed():
+                loop = self._thread_loop = self._new_thread_loop()
+            closer, self._unused_loop_closer = self._unused_loop_closer, None
+        if closer is not None:
+            closer.detach()  # the thread closes it now
         return loop
+
+    @property
+    def _thread_started(self) -> Event:
+        """The original's name for the started flag (set by ``start()``)."""
+        return self._started
+
+    @_thread_started.setter
+    def _thread_started(self, flag: Event) -> None:
+        self._started = flag
 
     @property
     def supervisor(self) -> SupervisorStrategyT | None:
@@ -696,10 +839,12 @@ class ServiceThread(Service):
 
         Raises:
             AlreadyStartedError: the service is already started.
-            RuntimeError: awaited outside the ``loop=`` given, or the thread
-                of a previous run is still alive.
-            BaseException: the start-up error raised in the thread (the
-                thread has ended).
+            RuntimeError: ``loop=`` is a loop running in another thread,
+                or the thread of a previous run is still alive.
+            TypeError: ``thread_loop`` is not an event loop (a test double).
+            BaseException: the start-up error raised in the thread, or the
+                reason of a crash while the thread started (the thread has
+                ended).
         """
         if self._started.is_set():
             await super().start()  # raises AlreadyStartedError
@@ -711,18 +856,31 @@ class ServiceThread(Service):
             )
         loop = asyncio.get_running_loop()
         given = self._parent_loop_arg
-        if given is not None and given is not loop:
+        if (
+            isinstance(given, asyncio.AbstractEventLoop)
+            and given is not loop
+            and given.is_running()
+        ):
             raise RuntimeError(
                 f"{self!r} was created with loop={given!r}: await start() in that loop"
             )
+        given_thread_loop = self._thread_loop_arg
+        if given_thread_loop is not None and not isinstance(
+            given_thread_loop, asyncio.AbstractEventLoop
+        ):
+            raise TypeError(
+                f"ServiceThread thread_loop= must be an event loop to start the "
+                f"service, not {type(given_thread_loop).__name__}"
+            )
+        self._forget_closed_thread_loop()
         self._parent_loop = loop
         self._started.set()
         done: asyncio.Future[None] = loop.create_future()
         waiter: asyncio.Future[None] | None = (
             loop.create_future() if self.wait_for_thread else None
         )
-        self._thread_done, self._start_waiter = done, waiter
-        self._run = _RunHandles(done, waiter, self._shutdown, _CrossThreadEvent())
+        self._thread_done, self._thread_running = done, waiter
+        self._run = _RunHandles(done, waiter, self._shutdown)
         self._thread_stop_error = None
         self._thread_debug = (
             loop.get_debug(),
@@ -735,7 +893,8 @@ class ServiceThread(Service):
         try:
             thread.start()
         except BaseException:
-            self._thread = None
+            self._thread = self._thread_running = None
+            self._close_unused_thread_loop()
             self._shutdown.set()
             done.set_result(None)
             raise
@@ -753,7 +912,7 @@ class ServiceThread(Service):
             try:
                 await waiter
             finally:
-                self._start_waiter = None
+                self._thread_running = None
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 exc = waiter.exception()
@@ -770,30 +929,37 @@ class ServiceThread(Service):
 
     def _new_thread_loop(self) -> asyncio.AbstractEventLoop:
         factory = self._loop_factory or asyncio.new_event_loop
-        loop = factory()
+        return factory()
+
+    def _set_up_thread_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        # In the thread, before the loop runs: the parent loop's debug mode.
         debug, slow_callback_duration = self._thread_debug
         if debug:
             loop.set_debug(True)
         if slow_callback_duration is not None:
             loop.slow_callback_duration = slow_callback_duration
-        return loop
 
     def _start_thread(self) -> None:
         """Run the service in the calling thread (``WorkerThread.run()``).
 
-        Creates the thread loop, starts the service in it, waits until it
+        Takes the thread loop (made now, or when :attr:`thread_loop` was
+        read before the start), starts the service in it, waits until it
         stops or crashes, stops the thread's side and closes the loop.
         Errors are reported to the parent; nothing is raised.
         """
         run = self._run
         assert run is not None  # set by start()
         self._thread_ident = threading.get_ident()
-        owned = self._thread_loop_arg is None
+        given = self._thread_loop_arg
+        owned = given is None
         loop: asyncio.AbstractEventLoop | None = None
         try:
-            loop = self._new_thread_loop() if owned else self._thread_loop_arg
-            assert loop is not None  # one of the two is set
-            self._thread_loop = self._loop = loop
+            if given is None:
+                loop = self._take_thread_loop()
+                self._set_up_thread_loop(loop)
+            else:
+                loop = given
+            self._loop = loop
             self._thread_accepting = True
             self._port.open(loop)
             main = self._thread_main(run, owned)
@@ -813,7 +979,6 @@ class ServiceThread(Service):
             except Exception:
                 self._report_error("{0!r}: error closing the thread loop", self)
             finally:
-                self._thread_loop = None
                 self._loop = self._thread_loop_arg
                 self._after_thread()
                 self._thread_ident = None
@@ -822,7 +987,7 @@ class ServiceThread(Service):
 
     async def _thread_main(self, run: _RunHandles, owned: bool) -> None:
         try:
-            await self._serve(run)
+            await self._serve()
         finally:
             self._port.close()
             try:
@@ -830,7 +995,28 @@ class ServiceThread(Service):
             except Exception:
                 self._report_error("{0!r}: error closing the thread loop", self)
 
-    async def _serve(self, run: _RunHandles) -> None:
+    def _current_run(self) -> _RunHandles:
+        # Only one run's thread is alive at a time (start() refuses a
+        # second while the last one lives): self._run is the thread's own.
+        run = self._run
+        if run is None or not self._in_service_thread():
+            raise RuntimeError(
+                f"{self!r}: this runs in the service's thread, which start() starts"
+            )
+        return run
+
+    async def _serve(self) -> None:
+        """Run the service in its thread until it stops (in the thread).
+
+        Starts the service (``on_first_start``, ``on_start``, the tasks and
+        the children, ``on_started``, ``on_thread_started``), hands the
+        outcome to ``start()``, waits until the service stops or crashes,
+        then stops the thread's side (:meth:`_shutdown_thread`).
+
+        Raises:
+            RuntimeError: not called from the service's thread.
+        """
+        run = self._current_run()
         error: BaseException | None = None
         try:
             await self._actually_start()
@@ -850,7 +1036,7 @@ class ServiceThread(Service):
                 # children), so it happens before the children stop.
                 await asyncio.sleep(0)
         finally:
-            await self._shutdown_thread(run)
+            await self._stop_thread_side(run)
 
     def _on_start_result(
         self, waiter: asyncio.Future[None] | None, exc: BaseException | None
@@ -877,44 +1063,140 @@ class ServiceThread(Service):
 
     # -- stopping ----------------------------------------------------------
 
-    async def _shutdown_thread(self, run: _RunHandles) -> None:
-        # In the thread: stop the thread's side, then tell the parent.
-        self._thread_accepting = False
-        first: BaseException | None = None
+    async def _shutdown_thread(self) -> None:
+        """Stop the thread's side of the service (in the thread).
+
+        The original's hook, with its signature: runs, in order, the stop
+        of the method queue (:class:`QueueServiceThread`),
+        ``on_thread_stop``, then stops the children, the tasks and the
+        contexts.  Errors are reported (:meth:`on_crash`) and the first is
+        raised by ``stop()`` once the whole stop has run.
+
+        An override may call it (``await super()._shutdown_thread()``) or
+        not; it may even be a plain function.  If it does not call it, the
+        children, tasks, contexts and method queue are still stopped after
+        the override (``on_thread_stop`` is then the override's business).
+        Tasks the override starts in the thread loop (say with
+        ``asyncio.run_coroutine_threadsafe(..., self.thread_loop)``) are
+        awaited, at most ``shutdown_timeout`` seconds, before that.
+
+        Raises:
+            BaseException: called by hand, outside a run of the thread:
+                the first error, once every step has run.
+        """
+        run = self._run if self._in_service_thread() else None
+        outcome = _StopOutcome() if run is None else run
+        outcome.hook_ran = True
+        await self._thread_stop_step(
+            outcome, self._on_thread_stop_internal, "stopping the method queue"
+        )
+        await self._thread_stop_step(outcome, self.on_thread_stop, "in on_thread_stop")
+        await self._stop_thread_resources(outcome)
+        if run is None and outcome.error is not None:
+            raise outcome.error
+
+    async def _thread_stop_step(
+        self,
+        outcome: _StopOutcome,
+        step: Callable[[], Awaitable[Any]],
+        where: str,
+    ) -> None:
         try:
-            for step, where in (
-                (self._on_thread_stop_internal, "stopping the method queue"),
-                (self.on_thread_stop, "on_thread_stop"),
-            ):
-                try:
-                    await step()
-                except BaseException as exc:
-                    first = first or exc
-                    self._report_error("{0!r}: error in {1}: {2!r}", self, where, exc)
-            await super()._stop_children()
-            await super()._stop_futures()
+            await step()
+        except BaseException as exc:
+            self._thread_stop_failed(outcome, exc, where)
+
+    def _thread_stop_failed(
+        self, outcome: _StopOutcome, exc: BaseException, where: str
+    ) -> None:
+        self._report_error("{0!r}: error {1}: {2!r}", self, where, exc)
+        if outcome.error is None:
+            outcome.error = exc
+
+    async def _stop_thread_resources(self, outcome: _StopOutcome) -> None:
+        # Children, tasks and contexts: they live in the thread.
+        await self._default_stop_children()
+        await self._default_stop_futures()
+        await self._thread_stop_step(
+            outcome, self._default_stop_exit_stacks, "exiting contexts"
+        )
+
+    async def _default_stop_children(self) -> None:
+        """Stop the children (the original's name; in the thread)."""
+        await Service._stop_children(self)
+
+    async def _default_stop_futures(self) -> None:
+        """Cancel and await the service's tasks (the original's name)."""
+        await Service._stop_futures(self)
+
+    async def _default_stop_exit_stacks(self) -> None:
+        """Exit the service's contexts (the original's name)."""
+        await Service._stop_exit_stacks(self)
+
+    async def _stop_thread_side(self, run: _RunHandles) -> None:
+        # In the thread: run the _shutdown_thread hook (overridden or not),
+        # finish what an override left undone, then tell the parent.
+        self._thread_accepting = False
+        before = asyncio.all_tasks()
+        try:
             try:
-                await super()._stop_exit_stacks()
+                outcome = self._shutdown_thread()
+                if inspect.isawaitable(outcome):
+                    await outcome
             except BaseException as exc:
-                first = first or exc
-                self._report_error("{0!r}: error exiting contexts: {1!r}", self, exc)
+                self._thread_stop_failed(run, exc, "in _shutdown_thread")
+            await self._await_tasks_of_the_stop(run, before)
+            if not run.hook_ran:
+                await self._thread_stop_step(
+                    run, self._on_thread_stop_internal, "stopping the method queue"
+                )
+                await self._stop_thread_resources(run)
         finally:
-            self._thread_stop_error = first
+            self._thread_stop_error = run.error
             run.shutdown.set()
+
+    async def _await_tasks_of_the_stop(
+        self, run: _RunHandles, before: set[asyncio.Task[Any]]
+    ) -> None:
+        # Tasks started by the stop hook are part of the stop: let them
+        # finish (bounded) before the leftovers are cancelled.  One loop
+        # iteration first: a coroutine handed over with call_soon or
+        # run_coroutine_threadsafe becomes a task only then.
+        await asyncio.sleep(0)
+        current = asyncio.current_task()
+        started = [
+            t for t in asyncio.all_tasks() if t not in before and t is not current
+        ]
+        if not started:
+            return
+        done, _ = await asyncio.wait(started, timeout=self.shutdown_timeout)
+        for task in done:  # those still running are left to the sweep
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                self._thread_stop_failed(run, exc, f"in task {task.get_name()}")
 
     async def _wind_down(self, owned: bool) -> None:
         # The port is closed: one iteration runs the callbacks handed over
         # before, then tasks nobody owns are cancelled, and an owned loop
         # gets its async generators and default executor shut down.
         await asyncio.sleep(0)
-        loop = asyncio.get_running_loop()
-        current = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks(loop) if t is not current]
-        if tasks:
-            await self._cancel_leftover_tasks(tasks)
+        await self._gather_remaining_tasks()
         if owned:
+            loop = asyncio.get_running_loop()
             await loop.shutdown_asyncgens()
             await loop.shutdown_default_executor()
+
+    async def _gather_remaining_tasks(self) -> None:
+        """Cancel the tasks left in the thread loop and wait for them.
+
+        Runs in the thread once the service has stopped there: tasks that
+        no service owns (made with ``loop.create_task``, by a client
+        library say) are cancelled, awaited at most ``shutdown_timeout``
+        seconds, and their errors logged, before the loop closes.
+        """
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        if tasks:
+            await self._cancel_leftover_tasks(tasks)
 
     async def _cancel_leftover_tasks(self, tasks: list[asyncio.Task[Any]]) -> None:
         for task in tasks:
@@ -945,6 +1227,7 @@ class ServiceThread(Service):
             self._post_to_parent(self._stop_soon)
             return
         if not self._started.is_set():
+            self._close_unused_thread_loop()
             return
         running = asyncio.get_running_loop()
         if self._parent_loop is not None and running is not self._parent_loop:
@@ -1034,6 +1317,7 @@ class ServiceThread(Service):
         """Make the service startable again (see :meth:`Service.service_reset`)."""
         super().service_reset()
         self._thread_stop_error = None
+        self._forget_closed_thread_loop()
 
     # -- crashes -----------------------------------------------------------
 
@@ -1042,7 +1326,9 @@ class ServiceThread(Service):
 
         From the thread, the crash is then handed to the parent loop, where
         the supervisor is woken (or the tree above marked crashed).  From
-        the parent, the children are marked crashed in the thread.
+        the parent, the children are marked crashed in the thread.  If
+        ``start()`` waits for the thread (:attr:`_thread_running`), it
+        raises ``reason``.
         """
         with self._halt_lock:
             if self._crashed.is_set() and self._crash_reason is not None:
@@ -1052,6 +1338,9 @@ class ServiceThread(Service):
             self._halt = True
             self._crashed.set()
         self._wake_halt_waiters()
+        waiter = self._thread_running
+        if waiter is not None:  # start() waits: it raises the reason
+            _settle(waiter, exc=reason)
         if self._in_service_thread():
             self._crash_children(reason)
             self._post_to_parent(self._crash_in_parent, reason)
@@ -1124,6 +1413,14 @@ class ServiceThread(Service):
     def _keepalive_pong(self) -> None:
         self.last_wakeup_at = monotonic()
         self._ping_pending = False
+
+    async def _wakeup_timer_in_thread(self) -> None:
+        """Record that the thread loop runs (the original's keepalive step).
+
+        Call it in the thread: sets :attr:`last_wakeup_at`, which the
+        keepalive of the parent reads.
+        """
+        self.last_wakeup_at = monotonic()
 
     # -- dependencies and tasks: always in the thread ----------------------
 
@@ -1295,7 +1592,9 @@ class MethodQueue(Service):
         Raises:
             TypeError: ``promise`` is not a future or ``fun`` not callable.
         """
-        if not isinstance(promise, asyncio.Future):
+        # Duck-typed: the original took any promise (faust's tests pass
+        # doubles); what has no loop to be resolved in is refused.
+        if not callable(getattr(promise, "get_loop", None)):
             raise TypeError(
                 f"MethodQueue.call() needs an asyncio.Future as promise, not "
                 f"{type(promise).__name__} (use loop.create_future())"
@@ -1304,7 +1603,7 @@ class MethodQueue(Service):
         if promise.get_loop() is _get_running_loop():
             promise.add_done_callback(self._on_promise_done)
         item = QueuedMethod(promise, fun, args, kwargs)
-        if not self._port.call_soon(self._enqueue, item):
+        if not self._port.call_soon(self._queue_put, item):
             _settle(promise, exc=self._not_running_error())
         return promise
 
@@ -1320,7 +1619,7 @@ class MethodQueue(Service):
         """
         _check_callable("MethodQueue.cast", fun)
         if not self._port.call_soon(
-            self._enqueue, QueuedMethod(None, fun, args, kwargs)
+            self._queue_put, QueuedMethod(None, fun, args, kwargs)
         ):
             raise self._not_running_error()
 
@@ -1341,7 +1640,7 @@ class MethodQueue(Service):
             f"{self!r} stopped while the call was running: the call was cancelled"
         )
 
-    def _enqueue(self, item: QueuedMethod) -> None:
+    def _queue_put(self, item: QueuedMethod) -> None:
         # In the queue's loop.
         if not self._port.is_open or self._queue is None:
             self._drop(item)
@@ -1381,11 +1680,12 @@ class MethodQueue(Service):
         assert queue is not None  # workers run once started
         await self._process_enqueued(await queue.get())
 
-    async def _process_enqueued(self, item: QueuedMethod) -> None:
+    async def _process_enqueued(self, item: QueuedMethod) -> asyncio.Future[Any] | None:
+        """Run one queued call; return its promise (None for a cast)."""
         promise = item.promise
         if promise is not None:
             if promise not in self._queued:
-                return  # cancelled while queued
+                return promise  # cancelled while queued
             self._queued.discard(promise)
         try:
             result = item.method(*item.args, **item.kwargs)
@@ -1413,6 +1713,7 @@ class MethodQueue(Service):
         else:
             if promise is not None:
                 _settle(promise, result=result)
+        return promise
 
     async def _await_call(
         self, promise: asyncio.Future[Any] | None, aw: Awaitable[Any]
@@ -1478,6 +1779,9 @@ class QueueServiceThread(ServiceThread):
 
     #: How many calls may run at the same time.
     num_workers: int = 2
+
+    #: The queue of calls, once made (see :attr:`method_queue`).
+    _method_queue: MethodQueue | None = None
 
     def __init__(self, *, num_workers: int | None = None, **kwargs: Any) -> None:
         if num_workers is not None:
