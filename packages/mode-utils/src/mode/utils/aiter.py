@@ -51,7 +51,7 @@ class AsyncIterWrapper(AsyncIterator[T]):
         TypeError: ``it`` is not iterable.
     """
 
-    __slots__ = ("_it",)
+    __slots__ = ("__dict__", "_it")
 
     def __init__(self, it: Iterable[T]) -> None:
         self._it: Iterator[T] = iter(it)
@@ -102,7 +102,7 @@ class arange(AsyncIterable[int]):
         ValueError: ``step`` is zero.
     """
 
-    __slots__ = ("_range", "start", "step", "stop")
+    __slots__ = ("__dict__", "_range", "start", "step", "stop")
 
     start: int
     stop: int

@@ -130,7 +130,7 @@ class Heap(MutableSequence[HT]):
         invariant, as in the original library.  Use :meth:`push`.
     """
 
-    __slots__ = ("data",)
+    __slots__ = ("__dict__", "data")
 
     def __init__(self, data: Sequence[HT] | None = None) -> None:
         self.data: list[HT] = list(data) if data is not None else []
@@ -783,7 +783,7 @@ class LRUCache(FastUserDict[KT, VT], MappingViewProxy[KT, VT]):
             free-threaded interpreter.
     """
 
-    __slots__ = ("__weakref__", "_limit", "_lock", "_max", "_mutex", "data")
+    __slots__ = ("__dict__", "__weakref__", "_limit", "_lock", "_max", "_mutex", "data")
 
     data: OrderedDict[KT, VT]
     _limit: int | None

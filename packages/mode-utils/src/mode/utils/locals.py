@@ -31,7 +31,7 @@ class LocalStack(Generic[_T]):
             ...  # stack.top is request here, in this task only
     """
 
-    __slots__ = ("_var",)
+    __slots__ = ("__dict__", "_var")
 
     def __init__(self) -> None:
         self._var: ContextVar[tuple[_T, ...]] = ContextVar(

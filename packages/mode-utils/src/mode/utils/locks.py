@@ -40,7 +40,7 @@ class Event:
     From any other thread use :meth:`set_threadsafe`.
     """
 
-    __slots__ = ("_loop", "_value", "_waiters")
+    __slots__ = ("__dict__", "_loop", "_value", "_waiters")
 
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):

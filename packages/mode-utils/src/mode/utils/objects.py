@@ -103,7 +103,7 @@ class Unordered(Generic[_T]):
     arbitrary.
     """
 
-    __slots__ = ("value",)
+    __slots__ = ("__dict__", "value")
 
     def __init__(self, value: _T) -> None:
         self.value = value

@@ -95,7 +95,7 @@ class Traceback:
     and ``lasti`` default to the frame's current position.
     """
 
-    __slots__ = ("tb_frame", "tb_lasti", "tb_lineno", "tb_next")
+    __slots__ = ("__dict__", "tb_frame", "tb_lasti", "tb_lineno", "tb_next")
 
     tb_frame: FrameType | _FakeFrame
     tb_lineno: int
