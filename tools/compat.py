@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "--reference", action="store_true", help=f"run on {REFERENCE} instead"
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--timeout", type=float, default=60, help="per test (s)")
+    parser.add_argument("--timeout", type=float, default=30, help="per test (s)")
     parser.add_argument("--file-timeout", type=float, default=600, help="per file (s)")
     parser.add_argument(
         "--list", action="store_true", help="print every test that did not pass"

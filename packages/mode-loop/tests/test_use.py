@@ -49,6 +49,30 @@ def test_use_uvloop_makes_asyncio_run_use_uvloop() -> None:
         loop.close()
 
 
+def test_use_uvloop_makes_get_event_loop_create_uvloop() -> None:
+    # The original's code gets its loop before any runs, with
+    # mode.utils.loops.get_event_loop(): it must honour use() too.
+    import threading
+
+    from mode.utils.loops import get_event_loop
+
+    use("uvloop")
+    kinds: list[str] = []
+
+    def in_thread() -> None:  # a thread of its own: no current loop yet
+        loop = get_event_loop()
+        try:
+            kinds.append(type(loop).__module__)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert kinds == ["uvloop"]
+
+
 def test_use_again_replaces_the_policy() -> None:
     use("uvloop")
     first = current_policy()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import signal
+import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from mode.utils import loops
-from mode.utils.loops import call_asap, clone_loop
+from mode.utils.loops import call_asap, clone_loop, get_event_loop
 
 LOOP_FACTORIES: list[Callable[[], asyncio.AbstractEventLoop]] = [asyncio.new_event_loop]
 try:
@@ -27,7 +29,7 @@ _var: contextvars.ContextVar[str] = contextvars.ContextVar("_var", default="unse
 
 
 def test_all() -> None:
-    assert loops.__all__ == ["call_asap", "clone_loop"]
+    assert loops.__all__ == ["call_asap", "clone_loop", "get_event_loop"]
 
 
 # -- call_asap -------------------------------------------------------------
@@ -181,3 +183,174 @@ def test_clone_loop_needing_arguments_raises_type_error() -> None:
 
     with pytest.raises(TypeError, match="create the new loop yourself"):
         clone_loop(NeedsArgument(1))  # type: ignore[abstract]
+
+
+# -- get_event_loop --------------------------------------------------------
+
+
+def _in_new_thread(fun: Callable[[], Any]) -> Any:
+    """Run ``fun`` in a fresh thread (no current loop there) and return its
+    result; re-raise its exception."""
+    result: list[Any] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(fun())
+        except BaseException as exc:
+            error.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def _run_python(code: str) -> str:
+    """Run ``code`` in a new interpreter with warnings as errors; return stdout."""
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    return proc.stdout
+
+
+async def test_get_event_loop_returns_the_running_loop() -> None:
+    assert get_event_loop() is asyncio.get_running_loop()
+
+
+def test_get_event_loop_creates_and_sets_one_per_thread() -> None:
+    def in_thread() -> tuple[bool, bool, bool, bool]:
+        loop = get_event_loop()
+        try:
+            return (
+                get_event_loop() is loop,  # the same one on every call
+                asyncio.get_event_loop() is loop,  # and it is current
+                loop.is_running(),
+                loop.is_closed(),
+            )
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    assert _in_new_thread(in_thread) == (True, True, False, False)
+
+
+def test_get_event_loop_is_per_thread() -> None:
+    def in_thread() -> asyncio.AbstractEventLoop:
+        return get_event_loop()
+
+    first = _in_new_thread(in_thread)
+    second = _in_new_thread(in_thread)
+    try:
+        assert first is not second
+    finally:
+        first.close()
+        second.close()
+
+
+def test_get_event_loop_returns_the_loop_set_for_the_thread() -> None:
+    def in_thread() -> bool:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            return get_event_loop() is loop
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    assert _in_new_thread(in_thread) is True
+
+
+def test_get_event_loop_follows_a_later_set_event_loop() -> None:
+    # The original cached the first loop per thread and kept returning it.
+    def in_thread() -> bool:
+        first = get_event_loop()
+        later = asyncio.new_event_loop()
+        asyncio.set_event_loop(later)
+        try:
+            return get_event_loop() is later
+        finally:
+            asyncio.set_event_loop(None)
+            first.close()
+            later.close()
+
+    assert _in_new_thread(in_thread) is True
+
+
+def test_get_event_loop_replaces_a_closed_loop() -> None:
+    def in_thread() -> tuple[bool, bool, bool]:
+        closed = asyncio.new_event_loop()
+        asyncio.set_event_loop(closed)
+        closed.close()
+        loop = get_event_loop()
+        try:
+            return (
+                loop is not closed,
+                loop.is_closed(),
+                asyncio.get_event_loop() is loop,
+            )
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    assert _in_new_thread(in_thread) == (True, False, True)
+
+
+def test_get_event_loop_in_the_main_thread_without_warnings() -> None:
+    # Python 3.12 and 3.13 warn (DeprecationWarning) when asyncio creates the
+    # main thread's loop implicitly; the interpreter runs with -W error.
+    out = _run_python(
+        """
+        import asyncio
+        from mode.utils.loops import get_event_loop
+
+        loop = get_event_loop()
+        assert get_event_loop() is loop
+        assert not loop.is_running() and not loop.is_closed()
+
+        async def main() -> bool:
+            return get_event_loop() is asyncio.get_running_loop()
+
+        assert loop.run_until_complete(main())
+        loop.close()
+        again = get_event_loop()
+        assert again is not loop and not again.is_closed()
+        again.close()
+        asyncio.set_event_loop(None)  # nothing current any more
+        third = get_event_loop()
+        assert third not in (loop, again)
+        third.close()
+        print("ok")
+        """
+    )
+    assert out == "ok\n"
+
+
+def test_get_event_loop_creates_through_the_policy() -> None:
+    out = _run_python(
+        """
+        import asyncio
+
+        from mode.utils.loops import get_event_loop
+
+        class Marked(asyncio.SelectorEventLoop):
+            pass
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            def new_event_loop(self) -> asyncio.AbstractEventLoop:
+                return Marked()
+
+        asyncio.set_event_loop_policy(Policy())
+        loop = get_event_loop()
+        print(type(loop).__name__)
+        loop.close()
+        """
+    )
+    assert out == "Marked\n"

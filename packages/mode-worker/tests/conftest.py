@@ -24,6 +24,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -55,11 +56,17 @@ def _coverage_env() -> dict[str, str]:
 class Child:
     """A running worker process whose stdout and stderr are read as lines."""
 
-    def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        cwd: Path,
+        stdin: int | IO[str] = subprocess.DEVNULL,
+    ) -> None:
         self.argv = argv
         self.proc = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -170,7 +177,7 @@ class Child:
                 stream.close()
 
 
-#: spawn(*args, env=None, module=True): the fixture's signature.
+#: spawn(*args, script=False, env=None, cwd=None, stdin=DEVNULL): the fixture.
 Spawn = Callable[..., Child]
 
 
@@ -182,7 +189,7 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
     with those arguments; ``spawn("scenario", ..., script=True)`` runs
     ``apps/workerapps.py`` directly, ``script=path`` that script.  ``apps/``
     is on ``PYTHONPATH``; the working directory is ``cwd`` (default: a fresh
-    temporary directory).
+    temporary directory); stdin is ``stdin`` (default: ``/dev/null``).
     """
     children: list[Child] = []
 
@@ -191,6 +198,7 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
         script: bool | Path = False,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        stdin: int | IO[str] = subprocess.DEVNULL,
     ) -> Child:
         full_env = {
             **os.environ,
@@ -209,7 +217,7 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
             argv = [sys.executable, str(APPS / "workerapps.py"), *args]
         else:
             argv = [sys.executable, "-m", "mode.worker", *args]
-        child = Child(argv, full_env, cwd or tmp_path)
+        child = Child(argv, full_env, cwd or tmp_path, stdin)
         children.append(child)
         return child
 

@@ -161,7 +161,29 @@ ROWS: list[Row] = [
         "Worker(blocking_timeout=-1)",
         worker(blocking_timeout=-1),
         ValueError,
-        "Worker blocking_timeout must be > 0 seconds, got -1",
+        "Worker blocking_timeout must be >= 0 seconds (0 or None: off), got -1",
+    ),
+    Row(
+        "Worker",
+        'Worker(blocking_timeout=float("inf"))',
+        worker(blocking_timeout=float("inf")),
+        ValueError,
+        "Worker blocking_timeout must be >= 0 seconds (0 or None: off), got inf",
+    ),
+    Row(
+        "Worker",
+        'Worker(blocking_timeout="10s")',
+        worker(blocking_timeout="10s"),
+        ValueError,
+        f"invalid rate or duration '10s': expected {_WANT}",
+    ),
+    Row(
+        "Worker",
+        "Worker(blocking_timeout=[10])",
+        worker(blocking_timeout=[10]),
+        TypeError,
+        "Worker blocking_timeout must be a number of seconds (0 or None: off), "
+        "not list",
     ),
     Row(
         "Worker",

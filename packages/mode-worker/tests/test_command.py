@@ -115,7 +115,7 @@ def test_run_a_factory_from_the_current_directory(spawn: Spawn, tmp_path: Path) 
 def test_run_a_worker_target_as_is(spawn: Spawn) -> None:
     child = spawn("run", "workerapps:hooked_worker")
     assert child.finish() == 0
-    assert "HOOK on_startup_finished" in child.stdout
+    assert "HOOK on_started" in child.stdout
 
 
 def test_run_quiet_hides_the_int_banner(spawn: Spawn) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mode.worker._cli import main
+from mode.worker._cli import build_parser, main
 
 
 @pytest.mark.parametrize("args", [["run", "--help"], ["graph", "--help"]])
@@ -25,6 +25,8 @@ def test_help_of_each_command(
         ["--shutdown-timeout", "0"],
         ["--shutdown-timeout", "soon"],
         ["--blocking-timeout", "-1"],
+        ["--blocking-timeout", "nan"],
+        ["--blocking-timeout", "inf"],
         ["--console-port", "http"],
         ["--console-port", "70000"],
     ],
@@ -64,3 +66,14 @@ def test_unknown_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert err == (
         "mode: error: unrecognized arguments: --no-such-option (see mode -h)\n"
     )
+
+
+@pytest.mark.parametrize("value", ["0", "0.0"])
+def test_blocking_timeout_zero_turns_the_detector_off(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = build_parser().parse_args(["run", "x:y", "--blocking-timeout", value])
+    assert args.blocking_timeout == 0.0
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "0: off" in capsys.readouterr().out

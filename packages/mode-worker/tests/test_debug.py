@@ -99,3 +99,21 @@ def test_blocking_detector_reports_a_blocked_loop(spawn: Spawn) -> None:
     err = child.stderr
     assert "Blocking detected (timeout=0.3)" in err
     assert "time.sleep(5)" in err
+
+
+def test_blocking_timeout_zero_turns_the_detector_off(spawn: Spawn) -> None:
+    port = free_ports()
+    child = spawn(
+        "run",
+        "workerapps:ticker",
+        "--debug",
+        "--console-port",
+        str(port),
+        "--blocking-timeout",
+        "0",
+    )
+    child.wait_for("APP-READY")
+    child.wait_for(r"Blocking detector off \(blocking_timeout=0\)")
+    assert "BlockingDetector" not in child.stderr  # not started
+    child.send(signal.SIGTERM)
+    assert child.finish() == 0

@@ -138,10 +138,22 @@ def test_hooks_run_in_order(spawn: Spawn) -> None:
     assert hooks == [
         "on_setup_root_logger",
         "on_execute",
-        "on_startup_finished",
+        "on_started",
         "on_worker_shutdown",
     ]
     assert "HOOK on_setup_root_logger 20" in child.stdout
+
+
+def test_without_loglevel_the_hook_gets_the_root_level_in_force(
+    spawn: Spawn,
+) -> None:
+    # The original's hook takes ``level: int`` (faust's override too): with
+    # no loglevel it gets the level the root logger keeps (WARNING), not None.
+    child = spawn(
+        "ticker", "hooked", '{"daemon": false, "loglevel": null}', script=True
+    )
+    assert child.finish() == 0, child.stderr
+    assert "HOOK on_setup_root_logger 30" in child.stdout
 
 
 def test_errors_are_shown_even_when_logging_is_left_unconfigured(

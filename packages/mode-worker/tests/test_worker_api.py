@@ -37,7 +37,7 @@ def test_bad_level_and_timeouts_are_refused_at_once() -> None:
         Worker(loglevel="loud")
     with pytest.raises(ValueError, match="shutdown_timeout must be > 0"):
         Worker(shutdown_timeout=0)
-    with pytest.raises(ValueError, match="blocking_timeout must be > 0"):
+    with pytest.raises(ValueError, match="blocking_timeout must be >= 0"):
         Worker(blocking_timeout=-1)
 
 

@@ -107,8 +107,9 @@ class StormWorker(Worker):
         await self.default_on_first_start()
         event("handlers")
 
-    async def on_startup_finished(self) -> None:
+    async def on_started(self) -> None:
         event("ready")
+        await super().on_started()
 
 
 def main(argv: list[str]) -> None:

@@ -15,9 +15,10 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from mode import Service
+from mode import Service, ServiceT
 from mode.worker import Worker
 
 log = logging.getLogger("workerapps")
@@ -129,6 +130,21 @@ class Lingering(Ticker):
         threading.Thread(target=self.forever.wait, name="lingering").start()
 
 
+class AppLike(Ticker):
+    """Calls ``on_startup_finished`` once started, as faust's App does.
+
+    faust's Worker puts its own ``on_startup_finished`` there (in
+    ``on_init_dependencies``); the app calls it when it is fully started.
+    """
+
+    on_startup_finished: Callable[[], Awaitable[None]] | None = None
+
+    async def on_started(self) -> None:
+        if self.on_startup_finished is not None:
+            await self.on_startup_finished()
+        await super().on_started()
+
+
 class Parent(Service):
     """A small tree for `mode graph`: two children, one with its own child."""
 
@@ -176,14 +192,69 @@ class HookedWorker(Worker):
     async def on_execute(self) -> None:
         print("HOOK on_execute", file=sys.__stdout__, flush=True)
 
-    def on_setup_root_logger(self, logger: logging.Logger, level: int | None) -> None:
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         print(f"HOOK on_setup_root_logger {level}", file=sys.__stdout__, flush=True)
 
-    async def on_startup_finished(self) -> None:
-        print("HOOK on_startup_finished", file=sys.__stdout__, flush=True)
+    async def on_started(self) -> None:
+        print("HOOK on_started", file=sys.__stdout__, flush=True)
+        await super().on_started()
 
     def on_worker_shutdown(self) -> None:
         print("HOOK on_worker_shutdown", file=sys.__stdout__, flush=True)
+
+
+def hook(name: str) -> None:
+    print(f"HOOK {name}", file=sys.__stdout__, flush=True)
+
+
+class FaustLikeWorker(Worker):
+    """Overrides the original's hooks as faust's Worker does, calling super()."""
+
+    def _on_sigint(self) -> None:
+        hook("_on_sigint")
+        super()._on_sigint()
+
+    def _on_sigterm(self) -> None:
+        hook("_on_sigterm")
+        super()._on_sigterm()
+
+    def _on_sigusr1(self) -> None:
+        hook("_on_sigusr1")
+        super()._on_sigusr1()
+
+    def _on_sigusr2(self) -> None:
+        hook("_on_sigusr2")
+        super()._on_sigusr2()
+
+    def _redirect_stdouts(self) -> None:
+        hook("_redirect_stdouts")
+        super()._redirect_stdouts()
+
+    def on_init_dependencies(self) -> Iterable[ServiceT]:
+        for service in self.services:
+            if isinstance(service, AppLike):
+                service.on_startup_finished = self.on_startup_finished
+        return list(self.services)
+
+    async def on_startup_finished(self) -> None:
+        hook("on_startup_finished")
+
+
+class DeafWorker(Worker):
+    """Its SIGTERM hook does not call super(): SIGTERM no longer stops it."""
+
+    def _on_sigterm(self) -> None:
+        hook("_on_sigterm ignored")
+
+
+class BrokenHookWorker(Worker):
+    """Its SIGTERM and SIGUSR1 hooks raise."""
+
+    def _on_sigterm(self) -> None:
+        raise RuntimeError("sigterm hook bug")
+
+    def _on_sigusr1(self) -> None:
+        raise RuntimeError("sigusr1 hook bug")
 
 
 class NoSignalsWorker(Worker):
@@ -226,6 +297,7 @@ SERVICES: dict[str, type[Service]] = {
     "start_exits": StartExits,
     "lingering": Lingering,
     "slow_start": SlowStart,
+    "applike": AppLike,
 }
 WORKERS: dict[str, type[Worker]] = {
     "worker": Worker,
@@ -233,6 +305,9 @@ WORKERS: dict[str, type[Worker]] = {
     "nosignals": NoSignalsWorker,
     "badhook": BadHookWorker,
     "badstop": BadStopWorker,
+    "faustlike": FaustLikeWorker,
+    "deaf": DeafWorker,
+    "brokenhook": BrokenHookWorker,
 }
 
 

@@ -33,6 +33,9 @@ from ._exits import exit_code_of as exit_code_of
 from ._exits import exiting as exiting
 from ._worker import BLOCK_DETECTOR as BLOCK_DETECTOR
 from ._worker import Worker as Worker
+from ._worker import _repr as _repr
+from ._worker import _TupleAsListRepr as _TupleAsListRepr
+from ._worker import logger as logger
 
 __all__ = [
     "BLOCK_DETECTOR",

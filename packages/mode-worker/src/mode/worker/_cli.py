@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import pkgutil
 import sys
 import traceback
@@ -58,6 +59,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _seconds_or_off(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds, got {text!r}"
+        ) from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(
+            f"expected a number >= 0 (0: off), got {text!r}"
+        )
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -92,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-f", "--logfile", help="log to this file instead of stderr")
     run.add_argument(
-        "--loop", default="asyncio", help="event loop backend (default: asyncio)"
+        "--loop",
+        default=None,
+        help=(
+            "event loop backend (default: the loop the service was given, else "
+            "asyncio's, or the one chosen by mode.loop.use() in the module)"
+        ),
     )
     run.add_argument(
         "--debug",
@@ -107,9 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--blocking-timeout",
-        type=_positive_float,
+        type=_seconds_or_off,
         default=10.0,
-        help="seconds before a blocked loop is reported with --debug (default: 10)",
+        help=(
+            "seconds before a blocked loop is reported with --debug "
+            "(default: 10; 0: off)"
+        ),
     )
     run.add_argument(
         "--shutdown-timeout",
@@ -172,7 +195,8 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
-        factory(args.loop)
+        if args.loop is not None:
+            factory(args.loop)
     except (UnknownBackendError, BackendUnavailableError) as exc:
         raise UsageError(str(exc)) from None
     service = load_service(args.target)

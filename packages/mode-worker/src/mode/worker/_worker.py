@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
+import reprlib
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Mapping
-from functools import cached_property
-from typing import IO, Any, ClassVar, NoReturn
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, ClassVar, NoReturn, cast
 
 from mode.services import Service
 from mode.types.services import ServiceT
@@ -38,11 +39,29 @@ __all__ = ["BLOCK_DETECTOR", "Worker"]
 
 logger = get_logger("mode.worker")
 
+_get_running_loop = asyncio.events._get_running_loop
+
 #: The blocking detector class started by ``debug=True`` (a symbol path).
 BLOCK_DETECTOR = "mode.debug:BlockingDetector"
 
-#: SIGINT, SIGTERM and SIGUSR1 by name: some platforms lack some of them.
-_HANDLED_SIGNALS = ("SIGINT", "SIGTERM", "SIGUSR1")
+#: The signals handled, by name (some platforms lack some of them).  Each
+#: runs the hook ``_on_<name>`` (``_on_sigint``...), as in the original.
+_HANDLED_SIGNALS = ("SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2")
+
+#: The signals that stop the worker; where the loop cannot handle signals,
+#: they fall back to :func:`signal.signal`.
+_STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+class _TupleAsListRepr(reprlib.Repr):
+    """A :class:`reprlib.Repr` that shows tuples as lists (the original's)."""
+
+    def repr_tuple(self, x: tuple[Any, ...], level: int) -> str:
+        return self.repr_list(cast(list[Any], x), level)
+
+
+#: ``reprlib``-style repr with tuples shown as lists (kept from the original).
+_repr = _TupleAsListRepr().repr
 
 
 def _signal_name(signum: int) -> str:
@@ -79,10 +98,15 @@ class Worker(Service):
         console_port: Port of the debug console (and ``+1``, ``+2`` for
             aiomonitor's web UI and Python REPL).
         blocking_timeout: Seconds the event loop may be blocked before the
-            blocking detector reports it (with ``debug=True``).
-        loop: The event-loop backend :meth:`execute_from_commandline` runs
-            on: a :mod:`mode.loop` name (``"asyncio"``, ``"uvloop"``...), or
-            an event loop object to use as is.  None means ``"asyncio"``.
+            blocking detector reports it (with ``debug=True``); 0 or None
+            turns the detector off.
+        loop: The event loop :meth:`execute_from_commandline` runs: an
+            event loop object to use as is, or a :mod:`mode.loop` backend
+            name (``"asyncio"``, ``"uvloop"``...) to make one of.  None (as
+            in the original): the loop the services were given, else this
+            thread's current loop, made through the event-loop policy if
+            there is none (so ``mode.loop.use("uvloop")`` is honoured).
+            See :attr:`loop`.
         daemon: True: run until stopped (by a signal, :meth:`stop` or a
             crash).  False: stop as soon as every service has started.
         shutdown_timeout: Seconds the whole stop may take; then the tasks
@@ -93,7 +117,8 @@ class Worker(Service):
     Raises:
         TypeError: one of ``services`` is not a service.
         ValueError: ``loglevel`` or ``redirect_stdouts_level`` is not a log
-            level, or a timeout is not positive.
+            level, ``shutdown_timeout`` is not positive, or
+            ``blocking_timeout`` is negative or infinite.
 
     Logging is configured in :meth:`on_first_start`, and only when
     ``override_logging`` is true **and** the root logger has no handler yet:
@@ -118,6 +143,9 @@ class Worker(Service):
 
     services: tuple[ServiceT, ...]
 
+    #: The blocking detector once made (see :attr:`blocking_detector`).
+    _blocking_detector: ServiceT | None = None
+
     def __init__(
         self,
         *services: ServiceT,
@@ -132,7 +160,7 @@ class Worker(Service):
         stderr: IO[str] | None = None,
         console_port: int = 50101,
         loghandlers: Iterable[logging.Handler] | None = None,
-        blocking_timeout: Seconds = 10.0,
+        blocking_timeout: Seconds | None = 10.0,
         loop: str | asyncio.AbstractEventLoop | None = None,
         override_logging: bool = True,
         daemon: bool = True,
@@ -166,14 +194,18 @@ class Worker(Service):
         self.loglevel = loglevel
         level_number(loglevel)  # fail now on an unknown level name
         self.logfile = logfile
-        self.loghandlers = list(loghandlers or ())
+        # A list is kept as given (the original did): handlers added to it
+        # before logging is set up are still used.
+        self.loghandlers: list[logging.Handler] = (
+            loghandlers if isinstance(loghandlers, list) else list(loghandlers or ())
+        )
         self.redirect_stdouts = redirect_stdouts
         self.redirect_stdouts_level = level_number(redirect_stdouts_level or "WARN")
         self.override_logging = override_logging
         self.stdout = sys.stdout if stdout is None else stdout
         self.stderr = sys.stderr if stderr is None else stderr
         self.console_port = console_port
-        self.blocking_timeout = _positive(blocking_timeout, "blocking_timeout")
+        self.blocking_timeout = _timeout_or_off(blocking_timeout, "blocking_timeout")
         self.daemon = daemon
         self.shutdown_timeout = _positive(shutdown_timeout, "shutdown_timeout")
         self.loop_backend: str | None = None
@@ -182,7 +214,7 @@ class Worker(Service):
             event_loop = loop
         else:
             self.loop_backend = loop
-        self._signal_stop_task: asyncio.Task[None] | None = None
+        self._signal_stop_future: asyncio.Task[None] | None = None
         self._signal_stop_time: float | None = None
         self._starting_fut: asyncio.Future[None] | None = None
         self._startup_done = False
@@ -192,6 +224,7 @@ class Worker(Service):
         self._signals_installed: list[int] = []
         self._fallbacks: dict[int, Any] = {}
         self._unclean_exit = False
+        self._signal_hook_failed = False
         self._owns_process = False
         super().__init__(loop=event_loop, **kwargs)
         for service in self.services:
@@ -201,21 +234,37 @@ class Worker(Service):
 
     def say(self, msg: str) -> None:
         """Print ``msg`` to :attr:`stdout`, unless ``quiet``."""
-        if not self.quiet:
-            print(msg, file=self.stdout, flush=True)
+        self._say(msg)
 
     def carp(self, msg: str) -> None:
         """Print ``msg`` to :attr:`stderr`, unless ``quiet``."""
-        if not self.quiet:
-            print(msg, file=self.stderr, flush=True)
+        self._say(msg, file=self.stderr)
+
+    def _say(
+        self, msg: str, file: IO[str] | None = None, end: str = "\n", **kwargs: Any
+    ) -> None:
+        """Print ``msg`` to ``file`` (default :attr:`stdout`), unless ``quiet``.
+
+        ``end`` and ``kwargs`` go to :func:`print`; the output is flushed
+        unless ``flush=False`` is passed.  :meth:`say` and :meth:`carp` use it.
+        """
+        if self.quiet:
+            return
+        kwargs.setdefault("flush", True)
+        print(msg, file=self.stdout if file is None else file, end=end, **kwargs)
 
     # -- start ---------------------------------------------------------------
 
     def on_init_dependencies(self) -> Iterable[ServiceT]:
-        """Return the services to run (and the blocking detector with ``debug``)."""
-        if self.debug:
+        """Return the services to run, and the blocking detector with ``debug``
+        (unless ``blocking_timeout`` is 0: off).
+        """
+        if self._detects_blocking():
             return [self.blocking_detector, *self.services]
         return list(self.services)
+
+    def _detects_blocking(self) -> bool:
+        return bool(self.debug and self.blocking_timeout)
 
     async def on_first_start(self) -> None:
         """Run on the first start, before the services start.
@@ -236,7 +285,9 @@ class Worker(Service):
             self._setup_logging()
         await self.on_execute()
         if self.debug:
-            self._add_monitor()
+            if not self.blocking_timeout:
+                self.log.info("Blocking detector off (blocking_timeout=0)")
+            await self._add_monitor()
         self.install_signal_handlers()
 
     async def on_execute(self) -> None:
@@ -245,26 +296,25 @@ class Worker(Service):
         An exception fails the start: it is logged and the process exits 1.
         """
 
-    def on_setup_root_logger(self, logger: logging.Logger, level: int | None) -> None:
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         """Hook: runs right after the worker configured the root logger.
 
-        ``level`` is the root level set (None: left as it was).  Not called
-        when the worker leaves logging alone.  An exception fails the start.
-        """
-
-    async def on_startup_finished(self) -> None:
-        """Hook: runs once every service has started (before waiting to stop).
-
-        An exception fails the start: it is logged and the process exits 1.
+        ``level`` is the root logger's level after the set-up: ``loglevel``
+        as a number, or without ``loglevel`` the level it kept (WARNING by
+        default).  Not called when the worker leaves logging alone.  An
+        exception fails the start.
         """
 
     async def on_started(self) -> None:
-        """Log ``Ready``, run :meth:`on_startup_finished`, then, with
-        ``daemon=True``, wait until the worker is stopped or crashes (so
-        ``start()`` returns only then).
+        """Log ``Ready``, then, with ``daemon=True``, wait until the worker is
+        stopped or crashes (so ``start()`` returns only then).
+
+        Every service has started when it runs.  To act then, override it and
+        call ``super().on_started()`` last.  (The Worker has no
+        ``on_startup_finished``: faust's Worker defines one that faust's App
+        calls, so the Worker must not call a method of that name.)
         """
         self.log.info("Ready: %d service(s) started", len(self.services))
-        await self.on_startup_finished()
         self._startup_done = True
         if self.daemon:
             await self.wait_until_stopped()
@@ -275,7 +325,7 @@ class Worker(Service):
             # Configured by the program itself (or a test runner): keep it.
             self.log.debug("The root logger has handlers: logging left as it is")
             return
-        from mode.utils.logging import redirect_stdouts, setup_logging
+        from mode.utils.logging import setup_logging
 
         try:
             level = setup_logging(
@@ -289,16 +339,32 @@ class Worker(Service):
             # start then fails and the error is logged with its traceback).
             print(f"CANNOT SETUP LOGGING: {exc!r}", file=self.stderr, flush=True)
             raise
-        self.on_setup_root_logger(root, level)
+        self.on_setup_root_logger(root, root.level if level is None else level)
         if self.redirect_stdouts:
-            self.add_context(redirect_stdouts(severity=self.redirect_stdouts_level))
+            self._redirect_stdouts()
 
-    def _add_monitor(self) -> None:
+    def _redirect_stdouts(self) -> None:
+        """Send writes to stdout/stderr to the log until the worker stops."""
+        from mode.utils.logging import redirect_stdouts
+
+        self.add_context(redirect_stdouts(severity=self.redirect_stdouts_level))
+
+    async def _add_monitor(self) -> None:
+        """Start the aiomonitor console (``debug=True``).
+
+        Without aiomonitor a warning says how to install it and the worker
+        runs on without the console (as the original did).  A busy port
+        fails the start (:class:`~mode.worker._console.ConsolePortInUseError`).
+        """
         from ._console import CONSOLE_HOST, start_console
 
-        monitor = start_console(
-            self.loop, port=self.console_port, locals={"worker": self}
-        )
+        try:
+            monitor = start_console(
+                self.loop, port=self.console_port, locals={"worker": self}
+            )
+        except ImportError as exc:
+            self.log.warning("Cannot start the debug console: %s", exc)
+            return
         self.add_context(monitor)
         self.log.info(
             "Debug console on telnet://%s:%d (web UI on port %d)",
@@ -307,41 +373,72 @@ class Worker(Service):
             self.console_port + 1,
         )
 
-    @cached_property
+    @property
     def blocking_detector(self) -> ServiceT:
-        """The blocking detector (``BLOCK_DETECTOR``), created on first use."""
-        detector: ServiceT = symbol_by_name(self.BLOCK_DETECTOR)(
-            self.blocking_timeout, beacon=self.beacon
-        )
-        return detector
+        """The blocking detector (``BLOCK_DETECTOR``), created on first use.
+
+        A detector started outside the worker's tree (``maybe_start()``, as
+        faust's Worker does) is stopped with the worker too.
+
+        Raises:
+            ValueError: ``blocking_timeout`` is 0 (the detector is off).
+        """
+        detector = self._blocking_detector
+        if detector is None:
+            detector = symbol_by_name(self.BLOCK_DETECTOR)(
+                self.blocking_timeout, beacon=self.beacon
+            )
+            self._blocking_detector = detector
+        return cast(ServiceT, detector)
 
     async def maybe_start_blockdetection(self) -> None:
-        """Start the blocking detector now if ``debug`` (and not started yet)."""
-        if self.debug:
+        """Start the blocking detector now if ``debug`` (and not started yet),
+        unless ``blocking_timeout`` is 0 (off).
+        """
+        if self._detects_blocking():
             await self.add_runtime_dependency(self.blocking_detector)
 
     # -- signals -------------------------------------------------------------
 
     def install_signal_handlers(self) -> None:
-        """Handle SIGINT, SIGTERM and SIGUSR1 on the worker's loop.
+        """Handle SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 on the worker's loop.
 
-        SIGINT and SIGTERM start one graceful stop; a SIGINT during the stop
-        forces it.  SIGUSR1 writes every thread's and task's stack to
-        :attr:`stderr`.  Where the loop cannot handle signals (Windows),
-        SIGINT and SIGTERM fall back to :func:`signal.signal`; where that
-        fails too (a loop outside the main thread) they are left alone.  It
-        never raises.  Idempotent.
+        Each signal runs its hook, as in the original: :meth:`_on_sigint`,
+        :meth:`_on_sigterm`, :meth:`_on_sigusr1`, :meth:`_on_sigusr2`.
+        Override a hook and call ``super()`` to add to it; an exception in a
+        hook is logged with its traceback and makes the exit code 1 (a
+        SIGINT/SIGTERM still starts the stop).  Where the loop cannot handle
+        signals (Windows), SIGINT and SIGTERM fall back to
+        :func:`signal.signal`; where that fails too (a loop outside the main
+        thread) they are left alone.  It never raises.  Idempotent.
+        Calls :meth:`_install_signal_handlers_unix` (or ``_windows``).
         """
         if self._signals_installed or self._fallbacks:
             return
+        if sys.platform == "win32":  # pragma: no cover - tested on POSIX only
+            self._install_signal_handlers_windows()
+        else:
+            self._install_signal_handlers_unix()
+
+    def _install_signal_handlers_unix(self) -> None:
+        """Route SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 to their hooks."""
+        self._install_handlers(_HANDLED_SIGNALS)
+
+    def _install_signal_handlers_windows(self) -> None:
+        """Route SIGINT and SIGTERM to their hooks (through signal.signal,
+        Windows loops cannot handle signals).
+        """
+        self._install_handlers(_STOP_SIGNALS)
+
+    def _install_handlers(self, names: Iterable[str]) -> None:
         loop = self.loop
-        for name in _HANDLED_SIGNALS:
+        for name in names:
             signum = getattr(signal, name, None)
             if signum is None:  # pragma: no cover - Windows has no SIGUSR1
                 continue
             if self._add_signal_handler(loop, signum, self._on_signal, signum):
                 self._signals_installed.append(signum)
-            elif signum != getattr(signal, "SIGUSR1", None):
+            elif name in _STOP_SIGNALS:
                 self._signal_fallback(loop, signum)
 
     def _add_signal_handler(
@@ -384,23 +481,58 @@ class Worker(Service):
                 pass  # not main thread, or a handler not set from Python
 
     def _on_signal(self, signum: int) -> None:
-        if signum == getattr(signal, "SIGUSR1", None):
-            self._cry()
-            return
-        if signum == signal.SIGINT:
-            self.carp("-INT- -INT- -INT- -INT- -INT- -INT-")
-        if not self._shutting_down:
-            self._schedule_shutdown(signum)
-        elif signum == signal.SIGINT and self._force_stop is not None:
-            if not self._force_stop.is_set():
-                self.log.warning("SIGINT during the shutdown: forcing it")
-                self._force_stop.set()
-        else:
-            self.log.info(
-                "Signal %s ignored: already shutting down", _signal_name(signum)
+        """Run the hook of ``signum`` (``_on_sigint``...), looked up now, so
+        an override (or an instance attribute) is what runs.
+        """
+        name = _signal_name(signum)
+        hook_name = f"_on_{name.lower()}"
+        try:
+            getattr(self, hook_name)()
+        except Exception as exc:
+            self._signal_hook_failed = True
+            self._report(
+                logging.ERROR,
+                "Error in the %s handler %s: %r",
+                name,
+                hook_name,
+                exc,
+                exc=exc,
             )
+            if name in _STOP_SIGNALS:
+                self._schedule_shutdown(signum)  # a stop signal always stops
 
-    def _cry(self) -> None:
+    def _on_sigint(self) -> None:
+        """SIGINT hook: say ``-INT-`` on :attr:`stderr` and start the graceful
+        stop; during the stop, force it (the process then exits 130).
+        """
+        self.carp("-INT- -INT- -INT- -INT- -INT- -INT-")
+        if not self._shutting_down:
+            self._schedule_shutdown(signal.SIGINT)
+        elif self._force_stop is not None and not self._force_stop.is_set():
+            self.log.warning("SIGINT during the shutdown: forcing it")
+            self._force_stop.set()
+        else:
+            self.log.info("Signal SIGINT ignored: already shutting down")
+
+    def _on_sigterm(self) -> None:
+        """SIGTERM hook: start the graceful stop (once; later ones are logged)."""
+        if not self._shutting_down:
+            self._schedule_shutdown(signal.SIGTERM)
+        else:
+            self.log.info("Signal SIGTERM ignored: already shutting down")
+
+    def _on_sigusr1(self) -> None:
+        """SIGUSR1 hook: write every thread's and task's stack (:meth:`_cry`)."""
+        self.add_future(self._cry())
+
+    def _on_sigusr2(self) -> None:
+        """SIGUSR2 hook: :meth:`_enter_debugger`."""
+        self._enter_debugger()
+
+    async def _cry(self) -> None:
+        """Write the stack and locals of every thread, and the stack of every
+        task, to :attr:`stderr` (:func:`mode.utils.logging.cry`).
+        """
         from mode.utils.logging import cry
 
         try:
@@ -409,8 +541,35 @@ class Worker(Service):
         except Exception as exc:  # pragma: no cover - a broken stderr
             self.log.error("Cannot write the SIGUSR1 report: %r", exc, exc_info=exc)
 
+    def _enter_debugger(self) -> None:
+        """Open pdb on the terminal, in the event loop (which waits meanwhile).
+
+        Only when stdin is a terminal: otherwise nobody could answer pdb,
+        so a warning is logged and the worker goes on.  pdb talks to the
+        process's real stdin/stdout (not the redirected ones).
+        """
+        stdin, stdout = sys.__stdin__, sys.__stdout__
+        try:
+            interactive = stdin is not None and stdout is not None and stdin.isatty()
+        except ValueError:  # pragma: no cover - a closed stdin
+            interactive = False
+        if not interactive:
+            self.log.warning(
+                "SIGUSR2: stdin is not a terminal, so the debugger (pdb) "
+                "cannot start; ignored"
+            )
+            return
+        self.carp("Starting debugger...")
+        import pdb
+
+        pdb.Pdb(stdin=stdin, stdout=stdout).set_trace()
+
     def _schedule_shutdown(self, signum: int) -> None:
-        """Start the graceful stop for signal ``signum`` (only the first time)."""
+        """Start the graceful stop for signal ``signum`` (only the first time).
+
+        The stop runs in :meth:`_stop_on_signal`, a task kept in
+        ``_signal_stop_future``.
+        """
         if self._shutting_down:
             return
         self._shutting_down = True
@@ -419,11 +578,15 @@ class Worker(Service):
         if self._stop_requested is not None:
             self._stop_requested.set()
         self.log.info("Signal received: %s (%d)", _signal_name(signum), signum)
-        self._signal_stop_task = loop.create_task(
-            self._stop_on_signal(), name=f"{self.label}._stop_on_signal"
-        )
+        # asyncio.ensure_future, as the original: faust's tests patch it.
+        stopping = asyncio.ensure_future(self._stop_on_signal(signum), loop=loop)
+        stopping.set_name(f"{self.label}._stop_on_signal")
+        self._signal_stop_future = stopping
 
-    async def _stop_on_signal(self) -> None:
+    async def _stop_on_signal(self, signum: int | None = None) -> None:
+        """Stop the worker after signal ``signum``; a start still running is
+        cancelled first.
+        """
         starting = self._starting_fut
         try:
             if starting is not None and not starting.done() and not self._startup_done:
@@ -441,10 +604,14 @@ class Worker(Service):
             maybe_cancel(starting)
 
     async def on_shutdown(self) -> None:
-        """Remove the signal handlers, unless the worker runs the process
+        """Stop a blocking detector started outside the worker's tree; remove
+        the signal handlers, unless the worker runs the process
         (:meth:`execute_from_commandline` keeps them until the loop closes, so
         a late signal still reaches the worker).
         """
+        detector = self._blocking_detector
+        if detector is not None and detector.started and not detector.should_stop:
+            await detector.stop()
         if not self._owns_process:
             self._remove_signal_handlers()
 
@@ -457,19 +624,109 @@ class Worker(Service):
         (:mod:`mode.worker` lists them: 0 on a normal end or signal stop, 1
         when a service raised or crashed, 71 on MemoryError, 75 when the
         stop overran ``shutdown_timeout``, 130 when a second SIGINT forced
-        it).  Runs ``asyncio.Runner(loop_factory=mode.loop.factory(loop))``.
-        A startup error is logged once, with its traceback, at error level.
+        it).  Runs :attr:`loop` (with :class:`asyncio.Runner`) and closes it
+        at the end.  A startup error is logged once, with its traceback, at
+        error level.
+
+        Raises:
+            RuntimeError: before anything runs, when the services hold
+                different event loops (see :attr:`loop`).
         """
         code = self._execute()
         sys.exit(code)
 
-    def _loop_factory(self) -> Callable[[], asyncio.AbstractEventLoop]:
-        if self._loop is not None:
-            event_loop = self._loop
-            return lambda: event_loop
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop of the worker: the one it runs.
+
+        While a loop runs in this thread, or once one was given or made, it
+        is that loop, as for any service.  Read before any loop runs (which
+        is what :meth:`execute_from_commandline` does) it is, in order:
+
+        1. the loop the worker and its services were given: ``loop=`` of
+           the worker, of the services passed in and of their children so
+           far (of a :class:`~mode.threads.ServiceThread`, its parent loop).
+           They must all be the same, open loop;
+        2. else, with ``Worker(loop="name")``, a new loop of that
+           :mod:`mode.loop` backend, made on the first read and kept;
+        3. else this thread's current loop, created through the event-loop
+           policy if there is none (:func:`mode.utils.loops.get_event_loop`):
+           the loop every service read before running got, and a uvloop
+           loop after ``mode.loop.use("uvloop")``, as in the original.
+
+        Raises:
+            RuntimeError: the services hold different loops (one process
+                runs one loop), a closed one, or (with a backend name) a loop
+                of another backend.
+        """
+        if _get_running_loop() is not None:
+            return super().loop
+        held = self._loop_held()
+        if held is not None:
+            return held
+        if self.loop_backend is not None:
+            from mode.loop import factory
+
+            self._loop = factory(self.loop_backend)()
+            return self._loop
+        return super().loop
+
+    @loop.setter
+    def loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self._loop = loop
+
+    def _loop_held(self) -> asyncio.AbstractEventLoop | None:
+        """The one loop the worker and its services were given, checked."""
+        holders: dict[int, list[ServiceT]] = {}
+        loops: dict[int, asyncio.AbstractEventLoop] = {}
+        for service, loop in _loops_given(self):
+            loops.setdefault(id(loop), loop)
+            holders.setdefault(id(loop), []).append(service)
+        if not loops:
+            return None
+        if len(loops) > 1:
+            claims = "; ".join(
+                f"{', '.join(map(repr, holders[key]))} hold {loops[key]!r}"
+                for key in loops
+            )
+            raise RuntimeError(
+                f"{self!r}: the services were given different event loops, but "
+                f"one process runs one loop: {claims}.  Give them all the same "
+                "loop (mode.utils.loops.get_event_loop()), or none: they then "
+                "use the loop the worker runs."
+            )
+        (loop,) = loops.values()
+        given: object = loop  # typed as a loop, but tests may give mocks
+        if not isinstance(given, asyncio.AbstractEventLoop):
+            return loop  # a stand-in: taken as it is
+        if loop.is_closed():
+            raise RuntimeError(
+                f"{self!r}: {holders[id(loop)][0]!r} was given loop={loop!r}, "
+                "which is closed: give it an open loop (or none)."
+            )
+        if self.loop_backend is not None and loop is not self._loop:
+            self._check_backend(loop, holders[id(loop)][0])
+        return loop
+
+    def _check_backend(self, loop: asyncio.AbstractEventLoop, holder: ServiceT) -> None:
         from mode.loop import factory
 
-        return factory(self.loop_backend or "asyncio")
+        probe = factory(self.loop_backend or "asyncio")()
+        try:
+            expected = type(probe)
+        finally:
+            probe.close()
+        if not isinstance(loop, expected):
+            raise RuntimeError(
+                f"{self!r}: Worker(loop={self.loop_backend!r}), but {holder!r} was "
+                f"given {loop!r}, not a {self.loop_backend!r} loop: give the "
+                "worker that loop (Worker(loop=loop)), or call "
+                f"mode.loop.use({self.loop_backend!r}) before the loop is made."
+            )
+
+    def _loop_factory(self) -> Callable[[], asyncio.AbstractEventLoop]:
+        loop = self.loop
+        return lambda: loop
 
     def _execute(self) -> int:
         runner = asyncio.Runner(loop_factory=self._loop_factory())
@@ -599,6 +856,8 @@ class Worker(Service):
             # The traceback was logged when the service crashed.
             self._report(logging.CRITICAL, "Stopped after a crash: %r", crash)
             code = exit_code_of(crash)
+        if self._signal_hook_failed:
+            code = code or EX_FAILURE  # logged when the hook raised
         return code or stop_code
 
     async def _start_ended(self, starting: asyncio.Task[None]) -> None:
@@ -618,7 +877,7 @@ class Worker(Service):
             await asyncio.wait(
                 [starting, on_request], return_when=asyncio.FIRST_COMPLETED
             )
-            began, stop_task = self._signal_stop_time, self._signal_stop_task
+            began, stop_task = self._signal_stop_time, self._signal_stop_future
             if not starting.done() and began is not None and stop_task is not None:
                 remaining = began + self.shutdown_timeout - loop.time()
                 await asyncio.wait(
@@ -638,6 +897,75 @@ class Worker(Service):
         exception is logged and makes the exit code 1; the stop still runs.
         """
 
+    def stop_and_shutdown(self) -> None:
+        """Stop the worker, then close its event loop: for a loop run by hand.
+
+        For a worker started with ``loop.run_until_complete(worker.start())``
+        (the original's way): runs the loop until the stop ends (the one a
+        signal began, if any), at most ``shutdown_timeout``; the tasks still
+        running then are logged with their stacks.  Then
+        :meth:`_shutdown_loop`.  :meth:`execute_from_commandline` does not
+        call it: it stops the worker inside the loop, with the same deadline.
+
+        Raises:
+            RuntimeError: the loop is running (in a coroutine, use
+                ``await worker.stop()``).
+            BaseException: the crash that stopped the worker, if any, once
+                the loop is closed.
+        """
+        loop = self.loop
+        if loop.is_running():
+            raise RuntimeError(
+                "stop_and_shutdown() runs the event loop itself; from a "
+                "coroutine use `await worker.stop()`"
+            )
+        try:
+            stopping = self._signal_stop_future
+            if stopping is None:
+                stopping = loop.create_task(self.stop(), name=f"{self.label}.stop")
+            done, _ = loop.run_until_complete(
+                asyncio.wait([stopping], timeout=self.shutdown_timeout)
+            )
+            if not done:
+                self._report(
+                    logging.ERROR,
+                    "Shutdown did not finish within shutdown_timeout=%r s: "
+                    "cancelling the remaining tasks",
+                    self.shutdown_timeout,
+                )
+                loop.run_until_complete(self._cancel_leftovers(report=True))
+            elif not stopping.cancelled() and stopping.exception() is not None:
+                exc = stopping.exception()
+                self._report(logging.ERROR, "Error while stopping: %r", exc, exc=exc)
+        finally:
+            self._shutdown_loop()
+
+    def _shutdown_loop(self) -> None:
+        """Close the worker's event loop, which must not be running.
+
+        Cancels the tasks still running (each gets ``cancel_grace``), closes
+        async generators and the default executor (at most
+        ``close_timeout``), closes the loop, then re-raises the crash that
+        stopped the worker, if any (as the original did).
+        """
+        loop = self.loop
+        try:
+            loop.run_until_complete(self._cancel_leftovers(report=False))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(
+                asyncio.wait_for(loop.shutdown_default_executor(), self.close_timeout)
+            )
+        except TimeoutError:  # pragma: no cover - a thread of the executor hangs
+            self._report(
+                logging.ERROR, "The default executor did not shut down: closing anyway"
+            )
+        finally:
+            loop.close()
+        crash = self.crash_reason
+        if crash is not None:
+            self._report(logging.CRITICAL, "Stopped after a crash: %r", crash)
+            raise crash
+
     async def _bounded_stop(self) -> int:
         """Stop the worker within ``shutdown_timeout``; return an exit code."""
         loop = asyncio.get_running_loop()
@@ -645,7 +973,7 @@ class Worker(Service):
         began = self._signal_stop_time
         if began is None:
             began = loop.time()
-        stop_task = self._signal_stop_task
+        stop_task = self._signal_stop_future
         if stop_task is None:
             stop_task = loop.create_task(self.stop(), name=f"{self.label}.stop")
         force = self._force_stop
@@ -736,6 +1064,37 @@ class Worker(Service):
         return repr(list(self.services))
 
 
+def _loops_given(
+    worker: Worker,
+) -> Iterator[tuple[ServiceT, asyncio.AbstractEventLoop]]:
+    """Yield ``(service, loop)`` for each loop given to the worker's tree.
+
+    The worker, its services and their children so far; a ServiceThread
+    counts with its parent loop (its own thread runs its thread loop), and
+    its children, which run in its thread, are not visited.
+    """
+    from mode.threads import ServiceThread
+
+    seen: set[int] = set()
+    todo: list[ServiceT] = [worker, *worker.services]
+    while todo:
+        service = todo.pop(0)
+        if id(service) in seen:
+            continue
+        seen.add(id(service))
+        loop: asyncio.AbstractEventLoop | None
+        if isinstance(service, ServiceThread):
+            try:
+                loop = service.parent_loop
+            except RuntimeError:  # none given, never started
+                loop = None
+        else:
+            loop = getattr(service, "_loop", None)
+            todo.extend(getattr(service, "_children", ()))
+        if loop is not None:
+            yield service, loop
+
+
 def _stack_of(task: asyncio.Task[Any]) -> str:
     try:
         return format_task_stack(task)
@@ -749,4 +1108,22 @@ def _positive(value: Seconds, what: str) -> float:
     secs = want_seconds(value)
     if not secs > 0:
         raise ValueError(f"Worker {what} must be > 0 seconds, got {value!r}")
+    return float(secs)
+
+
+def _timeout_or_off(value: Seconds | None, what: str) -> float:
+    """``value`` in seconds, 0.0 for 0 or None (off); refuse < 0, NaN, inf."""
+    if value is None:
+        return 0.0
+    try:
+        secs = want_seconds(value)
+    except TypeError:
+        raise TypeError(
+            f"Worker {what} must be a number of seconds (0 or None: off), "
+            f"not {type(value).__name__}"
+        ) from None
+    if not (secs >= 0 and math.isfinite(secs)):
+        raise ValueError(
+            f"Worker {what} must be >= 0 seconds (0 or None: off), got {value!r}"
+        )
     return float(secs)
