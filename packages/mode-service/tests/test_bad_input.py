@@ -146,8 +146,12 @@ def _add_self() -> None:
     service.add_dependency(service)
 
 
-def _loop_outside() -> Any:
-    return App().loop
+async def _never() -> None:  # pragma: no cover - closed, never run
+    pass
+
+
+def _add_future_outside() -> Any:
+    return App().add_future(_never())
 
 
 def _supervisor(**kwargs: Any) -> OneForOneSupervisor:
@@ -495,12 +499,12 @@ ROWS: list[Row] = [
     ),
     Row(
         "services",
-        "service.loop outside a loop (none given)",
-        _loop_outside,
+        "service.add_future(coro) outside a loop (none given)",
+        _add_future_outside,
         RuntimeError,
-        "<App: init> has no event loop: no loop is running in this thread and "
-        "none was given.  Use the service from a coroutine (inside "
-        "asyncio.run()), or pass loop=... to the service (or set service.loop).",
+        "<App: init> has no event loop for its tasks: no loop is running in "
+        "this thread and none was given.  Start the service from a coroutine "
+        "(inside asyncio.run()), or pass loop=... to it.",
         outside_loop=True,
     ),
     # mode.signals

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import cast
+from unittest.mock import Mock
 
 import pytest
 
@@ -200,3 +201,30 @@ async def test_crash_keeps_a_reason_set_beforehand() -> None:
     s._crash(KeyError("later"))
     assert s.crashed
     assert s.crash_reason is preset
+
+
+async def test_a_replaced_log_sees_the_exception_call_of_the_original() -> None:
+    # Tests replacing service.log check log.exception("Crashed reason=%r", exc),
+    # the original's call, when the crash is handled in an except block.
+    s = Service()
+    log = s.log = Mock(name="log")
+    exc = ValueError("boom")
+    try:
+        raise exc
+    except ValueError:
+        await s.crash(exc)
+    log.exception.assert_called_once_with("Crashed reason=%r", exc)
+
+
+async def test_a_crash_outside_an_except_block_still_logs_the_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    s = Service()
+    try:
+        raise ValueError("raised earlier")
+    except ValueError as e:
+        exc = e
+    await s.crash(exc)
+    (record,) = crash_records(caplog)
+    assert record.exc_info is not None
+    assert record.exc_info[1] is exc

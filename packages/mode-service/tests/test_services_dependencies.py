@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Iterable
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 
@@ -227,3 +228,36 @@ async def test_large_trees_start_and_stop_in_linear_time(
     # Linear: ~10x.  A quadratic child list would be ~100x.  Generous bound
     # because the machines running the tests are shared and noisy.
     assert large < small * 30, (small, large)
+
+
+async def test_a_service_with_a_mock_beacon_takes_dependencies() -> None:
+    # faust's tests replace a service's beacon with a mock and then start it
+    # (its on_start adds runtime dependencies); the original accepted that.
+    parent = Service()
+    parent.beacon = Mock(name="beacon")
+    child = parent.add_dependency(Service())
+    assert parent._children == [child]
+    await parent.start()
+    other = await parent.add_runtime_dependency(Service())
+    assert other.started
+    await parent.stop()
+    assert child.should_stop
+    assert other.should_stop
+
+
+async def test_a_replaced_log_sees_the_original_child_stop_error_call() -> None:
+    class Broken(Service):
+        async def on_stop(self) -> None:
+            raise RuntimeError("broken child")
+
+    parent = Service()
+    child = parent.add_dependency(Broken())
+    log = parent.log = Mock(name="log")
+    await parent.start()
+    await parent.stop()
+    [error] = [c for c in log.method_calls if c[0] != "log" and c[0] != "debug"]
+    name, args, kwargs = error
+    assert name == "exception"
+    assert args[:2] == ("Error while stopping child %r: %r", child)
+    assert isinstance(args[2], RuntimeError)
+    assert kwargs == {}

@@ -7,12 +7,14 @@ import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
+from unittest.mock import Mock, call
 
 import pytest
 
 from mode.exceptions import AlreadyStartedError
 from mode.services import Diag, Service, ServiceBase, ServiceCallbacks
 from mode.types import ServiceT
+from mode.utils.logging import CompositeLogger
 
 
 class Recorder(Service):
@@ -328,8 +330,6 @@ def test_service_is_created_without_a_loop() -> None:
     t = threading.Thread(target=lambda: made.append(Service()))
     t.start()
     t.join()
-    with pytest.raises(RuntimeError, match="no event loop"):
-        s.loop  # noqa: B018
     for svc in (s, made[0]):
 
         async def run(svc: Service = svc) -> None:
@@ -470,17 +470,17 @@ async def test_mundane_level(caplog: pytest.LogCaptureFixture) -> None:
 @pytest.mark.parametrize(
     ("mundane", "logger_level", "expected"),
     [
-        # Mundane logs taken: Started./-Stopped! depend on DEBUG alone.
+        # Mundane logs taken: the debug lines depend on DEBUG alone.
         (
             logging.INFO,
             logging.DEBUG,
-            {"Starting...", "Started.", "Stopping...", "-Stopped!"},
+            {"Starting...", "Started.", "Stopping...", "Shutting down...", "-Stopped!"},
         ),
         (logging.INFO, logging.INFO, {"Starting...", "Stopping..."}),
         # Mundane logs refused: DEBUG is refused too, nothing is logged ...
         (logging.INFO, logging.WARNING, set()),
         # ... unless the mundane level is below DEBUG.
-        (5, logging.DEBUG, {"Started.", "-Stopped!"}),
+        (5, logging.DEBUG, {"Started.", "Shutting down...", "-Stopped!"}),
     ],
 )
 async def test_mundane_and_debug_logs_follow_the_logger_level(
@@ -715,3 +715,207 @@ def test_sleep_in_another_thread_is_woken_by_stop() -> None:
     asyncio.run(stop())
     t.join(10)
     assert woke == [True]
+
+
+# -- the original's internals that faust and its tests use ------------------
+
+
+async def test_setting_the_stopped_event_stops_the_service_loops() -> None:
+    # The original's should_stop read _stopped.is_set(), and faust's tests end
+    # service loops with ``svc._stopped.set()``.
+    s = Service()
+    await s.start()
+    sleeper = asyncio.create_task(s.sleep(3600))
+    waiter = asyncio.create_task(s.wait_for_stopped())
+    flag = asyncio.create_task(s._stopped.wait())
+    await asyncio.sleep(0)
+    assert len(s._halt_waiters) == 2
+    s._stopped.set()
+    assert s.should_stop
+    assert s.state == "stopping"
+    await asyncio.wait_for(sleeper, 5)
+    assert await asyncio.wait_for(waiter, 5)
+    assert await asyncio.wait_for(flag, 5)
+    assert [x async for x in s.itertimer(3600)] == []
+    # The original's stop() does nothing once _stopped is set; neither does ours.
+    await s.stop()
+    assert s.state == "stopping"
+
+
+def halted(s: Service) -> bool:
+    # should_stop, read through a call: type checkers narrow a property
+    # across the calls that change it.
+    return s.should_stop
+
+
+async def test_clearing_the_stopped_event_lets_the_service_run_on() -> None:
+    s = Service()
+    await s.start()
+    s._stopped.set()
+    s._stopped.clear()
+    assert not halted(s)
+    assert s.state == "running"
+    await s.stop()
+    assert halted(s)
+    assert s._stopped.is_set()
+
+
+async def test_setting_and_clearing_the_crashed_event() -> None:
+    s = Service()
+    await s.start()
+    sleeper = asyncio.create_task(s.sleep(3600))
+    await asyncio.sleep(0)
+    s._crashed.set()
+    assert halted(s)
+    assert s.crashed
+    assert s.state == "crashed"
+    await asyncio.wait_for(sleeper, 5)
+    s._crashed.clear()
+    assert not halted(s)
+    assert s.state == "running"
+    s._stopped.set()
+    s._crashed.set()
+    s._crashed.clear()
+    assert halted(s)  # still stopped
+    s._stopped.clear()
+    await s.stop()
+
+
+async def test_the_started_and_shutdown_events_drive_the_state() -> None:
+    s = Service()
+    s._started.set()
+    assert s.started
+    assert s.state == "running"
+    s._stopped.set()
+    s._shutdown.set()
+    assert s.state == "shutdown"
+    s._started.clear()
+    assert not s.started
+
+
+async def test_an_event_of_before_a_reset_no_longer_drives_the_service() -> None:
+    # service_reset() makes new events; setting an old one (kept by user
+    # code across the reset) does not stop the reset service.
+    s = Service()
+    old_stopped, old_crashed = s._stopped, s._crashed
+    await s.start()
+    await s.stop()
+    s.service_reset()
+    assert not s.should_stop
+    old_stopped.clear()
+    old_stopped.set()
+    old_crashed.set()
+    assert not s.should_stop
+    old_crashed.clear()
+    assert not s.should_stop
+
+
+async def test_a_mock_loop_and_beacon_are_accepted() -> None:
+    # faust's tests pass unittest.mock objects, which the original accepted.
+    loop = Mock(name="loop")
+    s = Service(loop=loop)
+    assert s._loop is loop
+    assert not s.should_stop
+    beacon = Mock(name="beacon")
+    t = Service(beacon=beacon, loop=loop)
+    beacon.new.assert_called_once_with(t)
+    assert t.beacon is beacon.new.return_value
+
+
+@pytest.mark.parametrize("bad", ["loop", 5, object()])
+def test_a_loop_that_is_not_one_is_still_refused(bad: Any) -> None:
+    with pytest.raises(TypeError, match="loop= must be an event loop or None"):
+        Service(loop=bad)
+
+
+@pytest.mark.parametrize("bad", ["node", 5, object()])
+def test_a_beacon_that_is_not_a_node_is_still_refused(bad: Any) -> None:
+    with pytest.raises(TypeError, match="beacon= must be a node of the service"):
+        Service(beacon=bad)
+
+
+class _Chores(Service):
+    @Service.task
+    async def _chore(self) -> None:
+        await self.wait_until_stopped()
+
+
+async def test_a_replaced_log_sees_the_calls_of_the_original(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Tests that replace service.log count these calls; the original made
+    # them whatever the logger's level.
+    caplog.set_level(logging.WARNING)
+    s = _Chores()
+    log = s.log = Mock(name="log")
+    await s.start()
+    await s.restart()
+    await s.stop()
+    start = [call.log(logging.INFO, "Starting..."), call.debug("Started.")]
+    stop = [
+        call.log(logging.INFO, "Stopping..."),
+        call.debug("Shutting down..."),
+        call.debug("-Stopped!"),
+    ]
+    assert log.method_calls == start + stop + start + stop
+    assert not caplog.records
+
+
+async def test_a_replaced_log_sees_the_shutdown_wait_calls() -> None:
+    class Waits(Service):
+        wait_for_shutdown = True
+
+        async def on_stop(self) -> None:
+            self.set_shutdown()
+
+    s = Waits()
+    log = s.log = Mock(name="log")
+    await s.start()
+    log.reset_mock()
+    await s.stop()
+    assert log.method_calls == [
+        call.log(logging.INFO, "Stopping..."),
+        call.debug("Shutting down..."),
+        call.debug("Waiting for shutdown"),
+        call.debug("Shutting down now"),
+        call.debug("-Stopped!"),
+    ]
+
+
+async def test_a_replaced_log_sees_the_mundane_level_when_it_is_taken(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The logger takes INFO but not DEBUG: the replaced log still gets every
+    # call, as in the original.
+    caplog.set_level(logging.INFO, logger=__name__)
+    s = _Chores()
+    log = s.log = Mock(name="log")
+    async with s:
+        pass
+    assert [c[0] for c in log.method_calls] == [
+        "log",
+        "debug",
+        "log",
+        "debug",
+        "debug",
+    ]
+
+
+async def test_a_log_with_its_own_logger_is_called_whatever_our_level(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A CompositeLogger on another logger is a replaced log too: it decides
+    # with its own logger's level.
+    caplog.set_level(logging.WARNING)
+    other = Mock(name="other logger")
+    s = Service()
+    s.log = CompositeLogger(other)
+    async with s:
+        pass
+    assert [c.args[:2] for c in other.log.call_args_list] == [
+        (logging.INFO, "Starting..."),
+        (logging.DEBUG, "Started."),
+        (logging.INFO, "Stopping..."),
+        (logging.DEBUG, "Shutting down..."),
+        (logging.DEBUG, "-Stopped!"),
+    ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import logging
 import tracemalloc
+from unittest.mock import patch
 
 import pytest
 
@@ -81,3 +83,34 @@ def test_a_diag_class_that_fails_fails_on_first_read() -> None:
         with pytest.raises(RuntimeError, match="no diagnostics"):
             s.diag  # noqa: B018
     assert "diag" not in vars(s)
+
+
+async def test_a_quiet_start_and_stop_make_no_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    s = Leaf()
+    await s.start()
+    await s.stop()
+    assert "_log_object" not in vars(s)
+
+
+async def test_a_patched_log_is_restored_by_the_patch() -> None:
+    s = Leaf()
+    made = s.log
+    with patch.object(s, "log") as fake:
+        assert s.log is fake
+        await s.start()
+        await s.stop()
+        assert fake.log.call_count == 2  # Starting... and Stopping...
+    assert s.log is made
+    assert not s._log_replaced
+    s.service_reset()
+    t = Leaf()
+    with patch.object(t, "log"):  # never read before: a new one after
+        pass
+    assert isinstance(t.log, CompositeLogger)
+    del t.log
+    assert isinstance(t.log, CompositeLogger)
+    with pytest.raises(AttributeError):
+        del Leaf().log

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -425,3 +427,53 @@ async def test_awaitable_cancelled_before_it_ran_is_forgotten() -> None:
     assert not s._futures
     assert not waited.cancelled()  # the caller's future is left alone
     waited.cancel()
+
+
+async def test_itertimer_builds_the_timer_named_in_mode_services() -> None:
+    # faust's tests patch mode.services.Timer, which the original's itertimer
+    # called: the name is looked up when itertimer runs.
+    import mode.services
+    import mode.timers
+
+    assert mode.services.Timer is mode.timers.Timer
+    s = Service()
+    await s.start()
+    with patch("mode.services.Timer") as fake:
+
+        async def ticks(*args: Any, **kwargs: Any) -> AsyncIterator[float]:
+            for value in (0.1, 0.2, 0.3):
+                yield value
+
+        fake.side_effect = ticks
+        got = [x async for x in s.itertimer(5.0, name="t")]
+    assert got == [0.1, 0.2, 0.3]
+    ((interval,), kwargs) = fake.call_args
+    assert interval == 5.0
+    assert kwargs["name"] == "t"
+    assert kwargs["max_drift_correction"] == 0.1
+    assert kwargs["sleep"] == s.sleep
+    assert mode.services.Timer is mode.timers.Timer
+    await s.stop()
+
+
+async def test_a_timer_method_uses_the_patched_timer() -> None:
+    import mode.services
+
+    calls: list[str] = []
+    done = asyncio.Event()
+
+    class Ticking(Service):
+        @Service.timer(3600.0)
+        async def _tick(self) -> None:
+            calls.append("tick")
+            if len(calls) == 2:
+                done.set()
+
+    async def ticks(*args: Any, **kwargs: Any) -> AsyncIterator[float]:
+        yield 0.0
+        yield 0.0
+
+    with patch.object(mode.services, "Timer", ticks):
+        async with Ticking():
+            await asyncio.wait_for(done.wait(), 5)
+    assert calls == ["tick", "tick"]

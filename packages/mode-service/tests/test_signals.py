@@ -7,11 +7,13 @@ import functools
 import gc
 import inspect
 import itertools
+import sys
 import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 from hypothesis import given, settings
@@ -1084,3 +1086,46 @@ def test_no_warning_leaks() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SyncSignal[Any]().with_default_sender(1).clone()
+
+
+# -- the original's surface that code written for it uses --------------------
+
+
+async def test_send_is_seen_as_a_coroutine_function() -> None:
+    # The original's send and __call__ were ``async def``: a mock made with
+    # spec=Signal must have an awaitable send, and code checking
+    # iscoroutinefunction(signal.send) must get True.
+    sig = Signal[Any]()
+    for fun in (Signal.send, Signal.__call__, sig.send, sig.__call__):
+        if sys.version_info >= (3, 12):  # pragma: no cover - coverage on 3.11
+            assert inspect.iscoroutinefunction(fun)
+        else:  # asyncio's (deprecated from 3.14) is what mock reads on 3.11
+            assert asyncio.iscoroutinefunction(fun)
+    assert not inspect.iscoroutinefunction(SyncSignal.send)
+    assert not asyncio.iscoroutinefunction(SyncSignal.send)
+    mock = Mock(spec=Signal)
+    await mock.send(1)
+    mock.send.assert_awaited_once_with(1)
+
+
+def test_receivers_attribute_is_a_read_only_view() -> None:
+    # The original kept the receivers without a sender filter in a set,
+    # ``_receivers``; reading it works (a snapshot), changing it fails loudly.
+    sig = SyncSignal[Any]()
+    calls: Calls = []
+    plain = recorder(calls)
+    sig.connect(plain)
+    sig.connect(recorder(calls), sender=Sender())
+    holder = Sender()
+    weak = recorder(calls)
+    holder.fun = weak  # type: ignore[attr-defined]
+    sig.connect(weak, weak=True)
+    copy = sig.with_default_sender(Sender())
+    assert sig._receivers == {plain, weak}
+    assert copy._receivers == {plain, weak}
+    assert isinstance(sig._receivers, frozenset)
+    with pytest.raises(AttributeError):
+        sig._receivers.add(plain)  # type: ignore[attr-defined]
+    del holder, weak
+    gc.collect()
+    assert sig._receivers == {plain}

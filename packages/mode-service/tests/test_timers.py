@@ -288,6 +288,39 @@ async def test_zero_tolerance_skips_any_missed_deadline() -> None:
     assert timer.skipped == 1
 
 
+async def test_a_sleep_returning_at_once_still_asks_for_one_interval() -> None:
+    # A custom sleep that returns before its deadline (a test's mock, which
+    # returns at once): the next tick is due one interval after that
+    # wake-up, so the timer never asks to sleep longer than an interval
+    # (the original never did; faust's tests check the sleeps asked for).
+    ft = FakeTime()
+    ft.late = lambda: -ft.sleeps[-1]  # the clock stands still
+    timer = make_timer(ft, 30.0)
+    assert await run(timer, 4) == [30.0, 30.0, 30.0, 30.0]
+    assert timer.skipped == 0
+
+
+@pytest.mark.parametrize(
+    ("early", "sleeps", "deadline"),
+    [
+        # Early by less than max_drift_correction: the grid is kept.
+        (0.05, [1.0, 1.05, 1.0], EPOCH + 3),
+        # Early by more: the schedule restarts from that wake-up.
+        (0.5, [1.0, 1.0, 1.0], EPOCH + 2.5),
+    ],
+)
+async def test_an_early_wakeup_beyond_the_tolerance_moves_the_grid(
+    early: float, sleeps: list[float], deadline: float
+) -> None:
+    ft = FakeTime()
+    lateness = iter([-early])  # the first sleep returns early
+    ft.late = lambda: next(lateness, 0.0)
+    timer = make_timer(ft, 1.0, max_drift_correction=0.1)
+    assert await run(timer, 3) == pytest.approx(sleeps)
+    assert timer.deadline == pytest.approx(deadline)
+    assert timer.skipped == 0
+
+
 def test_tick_by_hand() -> None:
     ft = FakeTime()
     timer = make_timer(ft, 1.0)

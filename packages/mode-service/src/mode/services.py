@@ -23,10 +23,13 @@ buggy are marked *decision*):
 No loop before it runs
     Creating a service never touches an event loop: it can be created at
     module level, in a thread or before :func:`asyncio.run`.  :attr:`loop` is
-    the loop given with ``loop=`` (or set), else the running loop.  After
-    ``stop()`` and ``service_reset()`` (which ``async with`` does) a service
-    can be started again, even under a new loop (*decision*: the original
-    bound the loop at construction).
+    the loop given with ``loop=`` (or set), else the running loop, else (read
+    before any loop runs, as the original's code does) the thread's current
+    loop from :func:`mode.utils.loops.get_event_loop`, which is the loop a
+    Worker runs; only a loop given is ever stored.  After ``stop()`` and
+    ``service_reset()`` (which ``async with`` does) a service can be started
+    again, even under a new loop (*decision*: the original bound the loop at
+    its first read).
 
 Start order
     ``_started`` is set first; on the first start only, the services of
@@ -87,6 +90,16 @@ Crashes
     (*decision*: the original woke them on stop only, so a crashed timer
     slept on).  A crash stops nothing by itself.
 
+Flags
+    ``_started``, ``_stopped``, ``_shutdown`` and ``_crashed`` are events, as
+    in the original, and code written for it sets them directly (faust's
+    tests end service loops with ``service._stopped.set()``): setting
+    ``_stopped`` or ``_crashed`` makes ``should_stop`` true and wakes
+    ``sleep()`` and the ``wait*()`` methods, clearing it undoes that, and
+    nothing is stopped by it (as in the original).  ``service_reset()``
+    replaces the four events by new ones (*decision*: the original cleared
+    them, so one kept across a reset no longer drives the service).
+
 Hooks
     ``__post_init__`` runs at the end of ``__init__``, when the service is
     fully built (*decision*: in the original ``self.log`` did not exist yet).
@@ -133,6 +146,7 @@ from typing import (
 
 from mode.utils.locks import Event
 from mode.utils.logging import CompositeLogger, get_logger, level_number
+from mode.utils.loops import get_event_loop
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.trees import Node
 from mode.utils.types.trees import NodeT
@@ -143,6 +157,7 @@ from .types.services import DiagT, ServiceT
 if TYPE_CHECKING:  # annotations only: not imported when mode.services loads
     from datetime import tzinfo
 
+    from .timers import Timer as Timer  # at run time: __getattr__ below
     from .types.supervisors import SupervisorStrategyT
 
 __all__ = [
@@ -421,6 +436,155 @@ def _is_waitable(obj: Any) -> bool:
     return inspect.isawaitable(obj) or callable(getattr(obj, "wait", None))
 
 
+def __getattr__(name: str) -> Any:
+    # ``mode.services.Timer``: the original's itertimer built the Timer found
+    # in this module's namespace, and tests patch it here.  Imported on first
+    # use (mode.timers stays off the import path of Service), then kept in
+    # the namespace, where itertimer looks it up at every call.
+    if name == "Timer":
+        from .timers import Timer
+
+        globals()["Timer"] = Timer
+        return Timer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _timer_class() -> type[Timer]:
+    timer_class: type[Timer] | None = globals().get("Timer")
+    return timer_class if timer_class is not None else __getattr__("Timer")
+
+
+def _looks_like_a_loop(loop: object) -> bool:
+    # An event loop, or a stand-in for one (tests pass unittest.mock
+    # objects, which the original accepted): anything with the methods a
+    # service calls on its loop.  A str, a number... is refused.
+    return isinstance(loop, asyncio.AbstractEventLoop) or (
+        callable(getattr(loop, "create_task", None))
+        and callable(getattr(loop, "call_soon", None))
+    )
+
+
+def _new_flag(loop: Any) -> Event:
+    """An event for a service's ``_started`` or ``_shutdown`` flag.
+
+    Owned by ``loop`` (the service's ``loop=``) when it is an event loop.  A
+    stand-in for a loop (tests pass mocks, which the original accepted) is
+    stored as given, which :class:`~mode.utils.locks.Event` would refuse.
+    """
+    if loop is None:
+        return Event()
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        return Event(loop=loop)
+    event = Event()
+    event._loop = loop
+    return event
+
+
+class _HaltFlag(Event):
+    """The event of a service's ``_stopped`` or ``_crashed`` flag.
+
+    The original kept a service's state in its flag events, and code written
+    for it sets them directly: faust's tests end a service's loops with
+    ``service._stopped.set()``.  A service reads ``should_stop`` from its
+    ``_halt`` attribute instead (one attribute read rather than two method
+    calls), so these two flags keep ``_halt`` in step when they are set or
+    cleared from outside, and setting one wakes :meth:`Service.sleep` and the
+    ``wait*`` methods.  The service's own stop and crash set ``_halt`` first,
+    which leaves this one attribute read for them.  A flag replaced by
+    :meth:`Service.service_reset` no longer affects the service.
+    """
+
+    __slots__ = ("_service",)
+
+    def __init__(self, loop: Any, service: Service) -> None:
+        super().__init__()
+        if loop is not None:
+            self._loop = loop  # as _new_flag: a stand-in loop is kept
+        self._service = service
+
+    def set(self) -> None:
+        """Set the flag, wake its waiters, and halt the service (see class)."""
+        if self._waiters is None and not self._value:
+            # Nobody ever waited (the usual case): Event.set without its
+            # call, which every stop would pay for.
+            self._value = True
+        else:
+            Event.set(self)
+        service = self._service
+        if not service._halt and self._drives(service):
+            service._halt = True
+            service._wake_halt_waiters()
+
+    def clear(self) -> None:
+        """Clear the flag; the service halts on only if the other flag is set."""
+        Event.clear(self)
+        service = self._service
+        if service._halt and self._drives(service):
+            service._halt = service._stopped.is_set() or service._crashed.is_set()
+
+    def _drives(self, service: Service) -> bool:
+        return service._stopped is self or service._crashed is self
+
+
+def _make_log(service: ServiceBase) -> CompositeLogger:
+    return CompositeLogger(service.logger, formatter=service._format_log)
+
+
+class _LogAttribute:
+    """``ServiceBase.log``: made on first read, and replaceable.
+
+    The log is made on first read (most services never log, and it costs
+    memory) and kept in the ``_log_object`` attribute.  Assigning ``log``
+    (tests assign a mock) stores the new one and sets ``_log_replaced``,
+    which the start and stop read to call it even when their logger is off,
+    as the original did; ``del service.log`` (how ``unittest.mock.patch``
+    ends) goes back to the log made for the service.  The flag is what lets
+    the quiet start and stop see a replaced log without reading the
+    instance ``__dict__``, whose creation would slow them down.  Reading
+    ``log`` costs a descriptor call (about 0.1 us), paid only by code that
+    logs.
+    """
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(
+        self, obj: ServiceBase, objtype: type | None = None
+    ) -> CompositeLogger: ...
+
+    def __get__(self, obj: ServiceBase | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj._log_object
+        except AttributeError:
+            log = obj._log_object = _make_log(obj)
+            return log
+
+    def __set__(self, obj: ServiceBase, value: Any) -> None:
+        if not obj._log_replaced:
+            made = getattr(obj, "_log_object", None)
+            if made is not None:
+                obj._log_made = made  # for __delete__
+        obj._log_object = value
+        obj._log_replaced = True
+
+    def __delete__(self, obj: ServiceBase) -> None:
+        # Back to the log made for the service (the one read before the
+        # replacement, if any): unittest.mock.patch ends this way.
+        if obj._log_replaced:
+            obj._log_replaced = False
+            made = obj.__dict__.pop("_log_made", None)
+            if made is not None:
+                obj._log_object = made
+                return
+        try:
+            del obj._log_object
+        except AttributeError:
+            raise AttributeError("log") from None
+
+
 class ServiceBase(ServiceT):
     """What :class:`Service` and ``ServiceProxy`` share.
 
@@ -440,10 +604,11 @@ class ServiceBase(ServiceT):
     _logger_is_auto: ClassVar[bool] = True
 
     #: Logs through :attr:`logger` with the ``[^label]:`` prefix (made on
-    #: first use).
-    log: _OnFirstUse[CompositeLogger] = _OnFirstUse(
-        lambda self: CompositeLogger(self.logger, formatter=self._format_log)
-    )
+    #: first use; may be replaced, e.g. by a mock in tests).
+    log: _LogAttribute = _LogAttribute()
+    _log_object: CompositeLogger
+    _log_made: CompositeLogger
+    _log_replaced: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -459,7 +624,7 @@ class ServiceBase(ServiceT):
             cls._logger_is_auto = True
 
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
+        if loop is not None and not _looks_like_a_loop(loop):
             raise TypeError(
                 f"{type(self).__name__} loop= must be an event loop or None, not "
                 f"{type(loop).__name__}"
@@ -525,24 +690,35 @@ class ServiceBase(ServiceT):
     def loop(self) -> asyncio.AbstractEventLoop:
         """The event loop of the service.
 
-        The loop given with ``loop=`` or assigned, otherwise the running
-        loop (looked up on every access, never stored, so a reset service
-        can run under a later loop).
+        In order:
 
-        Raises:
-            RuntimeError: no loop was set and none is running in this thread.
+        1. the loop given with ``loop=`` or assigned (kept until set to
+           None);
+        2. else the loop running in this thread;
+        3. else, when read before any loop runs (in ``__init__`` or
+           ``__post_init__``, at module level), this thread's current loop,
+           created if there is none: :func:`mode.utils.loops.get_event_loop`.
+           That is the loop a :class:`~mode.worker.Worker` (or
+           ``loop.run_until_complete``) in this thread runs, so code written
+           for the original, such as
+           ``self.add_dependency(Other(loop=self.loop))`` in
+           ``__post_init__``, runs on one loop.
+
+        Cases 2 and 3 are looked up on every read and never stored, so a
+        service read before :func:`asyncio.run` (which makes a loop of its
+        own) still runs on the loop that runs it, and a reset service can
+        run under a later loop.  A loop *given* to a child is stored by the
+        child, though: a loop read before :func:`asyncio.run` and passed on
+        with ``loop=`` is not the one that runs, and starting that child
+        there fails (see :meth:`Service.add_future`).  Under
+        :func:`asyncio.run`, create children without ``loop=``.
         """
         loop = self._loop
         if loop is None:
             try:
                 return asyncio.get_running_loop()
             except RuntimeError:
-                raise RuntimeError(
-                    f"{self!r} has no event loop: no loop is running in this "
-                    "thread and none was given.  Use the service from a "
-                    "coroutine (inside asyncio.run()), or pass loop=... to "
-                    "the service (or set service.loop)."
-                ) from None
+                return get_event_loop()
         return loop
 
     @loop.setter
@@ -781,7 +957,12 @@ class Service(ServiceBase, ServiceCallbacks):
         beacon: NodeT[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        if beacon is not None and not isinstance(beacon, NodeT):
+        node: object = beacon  # checked at run time: callers may pass anything
+        if (
+            node is not None
+            and not isinstance(node, NodeT)
+            and not callable(getattr(node, "new", None))  # a mock, say
+        ):
             raise TypeError(
                 f"{type(self).__name__} beacon= must be a node of the service "
                 f"tree (mode.utils.trees.Node) or None, not {type(beacon).__name__}"
@@ -812,16 +993,16 @@ class Service(ServiceBase, ServiceCallbacks):
         self.__post_init__()
 
     def _new_started_event(self) -> Event:
-        return Event(loop=self._loop)
+        return _new_flag(self._loop)
 
     def _new_stopped_event(self) -> Event:
-        return Event(loop=self._loop)
+        return _HaltFlag(self._loop, self)
 
     def _new_shutdown_event(self) -> Event:
-        return Event(loop=self._loop)
+        return _new_flag(self._loop)
 
     def _new_crashed_event(self) -> Event:
-        return Event(loop=self._loop)
+        return _HaltFlag(self._loop, self)
 
     def __post_init__(self) -> None:
         """Run at the end of ``__init__``; override for extra set-up.
@@ -864,7 +1045,12 @@ class Service(ServiceBase, ServiceCallbacks):
         if service in self._children_set:
             return service
         self._check_no_cycle(service)
-        service.beacon.reattach(self.beacon)
+        try:
+            service.beacon.reattach(self.beacon)
+        except TypeError:
+            # A mock beacon (tests): there is no tree to attach the child to.
+            if isinstance(self.beacon, NodeT):
+                raise
         self._children.append(service)
         if self._children_set is _NONE_YET:
             self._children_set = set()
@@ -874,7 +1060,11 @@ class Service(ServiceBase, ServiceCallbacks):
     def _check_no_cycle(self, service: ServiceT) -> None:
         path: list[Any] = []
         seen: set[int] = set()
-        for node in self.beacon.walk():
+        try:
+            nodes = iter(self.beacon.walk())
+        except TypeError:  # a mock beacon (tests): no tree to check
+            return
+        for node in nodes:
             if id(node) in seen:  # pragma: no cover - beacon loops are refused
                 break
             seen.add(id(node))
@@ -972,9 +1162,15 @@ class Service(ServiceBase, ServiceCallbacks):
         (``SystemExit`` included) crashes the service.  ``stop()`` cancels
         and awaits it.
 
+        The task goes to the loop given to the service (``loop=``), else to
+        the running loop.  With a loop given and none running, it is queued
+        on that loop and runs once the loop does.
+
         Raises:
             TypeError: ``coro`` is not awaitable.
-            RuntimeError: no loop is running and none was given.
+            RuntimeError: no loop is running and none was given; or the loop
+                given is not running while another one runs here (its tasks
+                would never run).
         """
         if not inspect.isawaitable(coro):
             raise TypeError(
@@ -982,13 +1178,13 @@ class Service(ServiceBase, ServiceCallbacks):
                 f"{type(coro).__name__} (call the async function: "
                 "self.add_future(self.fun()))"
             )
-        loop = self._loop or _get_running_loop()
-        if loop is None:
-            try:
-                loop = self.loop  # raises: no loop given and none running
-            except RuntimeError:
-                _close_coroutines([coro])
-                raise
+        running = _get_running_loop()
+        loop = self._loop or running
+        if loop is None or (
+            running is not None and loop is not running and not loop.is_running()
+        ):
+            _close_coroutines([coro])
+            raise RuntimeError(self._no_task_loop_message(loop, running))
         fut = loop.create_task(self._execute_task(coro), name=repr(coro))
         setattr(fut, "__wrapped__", coro)  # noqa: B010 - Task has no such field
         if self._futures is _NONE_YET:
@@ -996,6 +1192,25 @@ class Service(ServiceBase, ServiceCallbacks):
         self._futures.add(fut)
         fut.add_done_callback(self._on_cancelled_before_start)
         return fut
+
+    def _no_task_loop_message(
+        self,
+        loop: asyncio.AbstractEventLoop | None,
+        running: asyncio.AbstractEventLoop | None,
+    ) -> str:
+        if loop is None:
+            return (
+                f"{self!r} has no event loop for its tasks: no loop is running "
+                "in this thread and none was given.  Start the service from a "
+                "coroutine (inside asyncio.run()), or pass loop=... to it."
+            )
+        return (
+            f"{self!r} was given loop={loop!r}, which is not running, but is "
+            f"used from {running!r}: its tasks would never run.  Create the "
+            "service without loop= (it then uses the running loop), or give it "
+            "the loop that runs it (a loop read before asyncio.run() is not "
+            "the one asyncio.run() runs)."
+        )
 
     def _on_cancelled_before_start(self, fut: asyncio.Future[Any]) -> None:
         # Runs only for a task cancelled before it ever ran: _execute_task
@@ -1323,18 +1538,20 @@ class Service(ServiceBase, ServiceCallbacks):
         soon as the service stops or crashes.  Time is read from ``clock``,
         by default the running loop's clock
         (:func:`mode.timers.loop_time`), which is also what :meth:`sleep`
-        waits on, so both follow a virtual clock in tests.  Yields the time
-        slept.  The first value comes after one full interval::
+        waits on, so both follow a virtual clock in tests.  The timer class
+        is looked up as ``mode.services.Timer`` at every call, as in the
+        original, so tests may patch it there.  Yields the time slept.  The
+        first value comes after one full interval::
 
             async for _ in self.itertimer(1.0, name="poll"):
                 await self.poll()
         """
-        from .timers import Timer, loop_time
+        from .timers import loop_time
 
         if self.should_stop:
             return
         ticks = aiter(
-            Timer(
+            _timer_class()(
                 interval,
                 max_drift_correction=max_drift_correction,
                 name=name,
@@ -1395,7 +1612,7 @@ class Service(ServiceBase, ServiceCallbacks):
                 await child.maybe_start()
                 if self._halted():
                     return
-            if chatty and self.logger.isEnabledFor(logging.DEBUG):
+            if chatty:
                 self.log.debug("Started.")
             await self.on_started()
         except BaseException:
@@ -1417,15 +1634,41 @@ class Service(ServiceBase, ServiceCallbacks):
     def _log_mundane(self, msg: str, *args: Any, **kwargs: Any) -> bool:
         """Log ``msg`` at :attr:`mundane_level` if the logger takes it.
 
-        Returns whether the logger may take DEBUG: a logger that does not
-        take the mundane level does not take DEBUG either (unless that level
-        is below DEBUG), which saves the "Started."/"-Stopped!" check.
+        Returns whether the debug lines that follow ("Started.",
+        "-Stopped!"...) are to be logged: whether the logger takes DEBUG.  A
+        logger that does not take the mundane level does not take DEBUG
+        either (unless that level is below DEBUG), which saves that check on
+        the quiet path.  A replaced :attr:`log` (see :meth:`_replaced_log`)
+        is called whatever the level, as the original called ``self.log``.
         """
         level = self._mundane_level
-        if self.logger.isEnabledFor(level):
+        logger = self.logger
+        if logger.isEnabledFor(level):
             self.log.log(level, msg, *args, **kwargs)
-            return True
-        return level < logging.DEBUG
+            return (
+                logger.isEnabledFor(logging.DEBUG) or self._replaced_log() is not None
+            )
+        if self._log_replaced:  # read first: the quiet path makes no call
+            log = self._replaced_log()
+            if log is not None:
+                log.log(level, msg, *args, **kwargs)
+                return True
+        return level < logging.DEBUG and logger.isEnabledFor(logging.DEBUG)
+
+    def _replaced_log(self) -> CompositeLogger | None:
+        """Return :attr:`log` if it was replaced by one on another logger.
+
+        Tests replace ``service.log`` (with a mock) and count its calls; a
+        log on another logger decides with that logger's level.  Either way
+        the service cannot tell from its own logger whether the log takes a
+        message, so it calls it.  None for the usual log.
+        """
+        if not self._log_replaced:
+            return None
+        log = self.log
+        if getattr(log, "logger", None) is self.logger:
+            return None
+        return log
 
     async def crash(self, reason: BaseException) -> None:
         """Crash the service because of ``reason`` (see the module docs).
@@ -1445,7 +1688,10 @@ class Service(ServiceBase, ServiceCallbacks):
             )
         already = self._crashed.is_set()
         if not (already and reason is self._crash_reason):
-            self.log.error("Crashed reason=%r", reason, exc_info=reason)
+            if sys.exc_info()[1] is reason:  # the original's call, same record
+                self.log.exception("Crashed reason=%r", reason)
+            else:  # crash() called outside the except block: still a traceback
+                self.log.error("Crashed reason=%r", reason, exc_info=reason)
         if not already:
             supervisor = self._crash_up_to_supervisor(reason)
             if supervisor is not None:
@@ -1551,8 +1797,14 @@ class Service(ServiceBase, ServiceCallbacks):
         cls = type(self)
         if self._children or cls._stop_children is not _base_stop_children:
             await self._stop_children()
+        if chatty:
+            self.log.debug("Shutting down...")
         if self.wait_for_shutdown:
+            if chatty:
+                self.log.debug("Waiting for shutdown")
             await self._wait_for_shutdown_flag()
+            if chatty:
+                self.log.debug("Shutting down now")
         if self._futures or cls._stop_futures is not _base_stop_futures:
             await self._stop_futures()
         if (
@@ -1568,7 +1820,7 @@ class Service(ServiceBase, ServiceCallbacks):
             await self.on_shutdown()
         except Exception as exc:
             error = self._stop_error(error, exc, "on_shutdown")
-        if chatty and self.logger.isEnabledFor(logging.DEBUG):
+        if chatty:
             self.log.debug("-Stopped!")
         if error is not None:
             raise error
@@ -1597,14 +1849,11 @@ class Service(ServiceBase, ServiceCallbacks):
                 try:
                     await child.stop()
                 except Exception as exc:
-                    self.log.error(
-                        "Error while stopping child %r: %r", child, exc, exc_info=exc
-                    )
+                    self.log.exception("Error while stopping child %r: %r", child, exc)
 
     async def _wait_for_shutdown_flag(self) -> None:
         if self._shutdown.is_set():
             return
-        self.log.debug("Waiting for shutdown")
         try:
             await asyncio.wait_for(self._shutdown.wait(), self.shutdown_timeout)
         except TimeoutError:

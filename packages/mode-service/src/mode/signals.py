@@ -62,6 +62,7 @@ Semantics, decided once for all three:
 
 from __future__ import annotations
 
+import asyncio.coroutines
 import inspect
 import reprlib
 import warnings
@@ -139,6 +140,10 @@ def _is_async_def(fun: Any) -> bool:
 
 
 _NOTHING: Any = object()
+
+#: A key no sender has (senders are keyed by ``id(sender)``, never negative):
+#: looks up the receivers without a sender filter.
+_NO_SENDER_ID = -1
 
 
 def _fast_sender(receivers: _Receivers) -> Callable[..., Any] | None:
@@ -578,6 +583,18 @@ class BaseSignal(BaseSignalT[T]):
         return self._registry.iter_live(id(sender))
 
     @property
+    def _receivers(self) -> frozenset[SignalHandlerT]:
+        """The live receivers without a sender filter, as a snapshot.
+
+        The original kept them in a mutable set of this name, which code
+        written for it reads.  Reading works as it did (weak receivers are
+        resolved to their referents); changing the snapshot raises
+        AttributeError, as it would not connect anything: use
+        :meth:`connect` and :meth:`disconnect`.
+        """
+        return frozenset(self._registry.iter_live(_NO_SENDER_ID))
+
+    @property
     def label(self) -> str:
         """``Owner.name`` when declared in a class, else the name."""
         if self.owner is None:
@@ -732,6 +749,22 @@ class Signal(BaseSignal[T], SignalT[T]):
 
     #: Same as :meth:`send`.
     __call__ = send
+
+
+def _mark_coroutine_function(fun: Callable[..., Any]) -> None:
+    # Signal.send returns a coroutine from a plain method (see its docs); the
+    # original's was ``async def``.  Marked so that inspect (3.12+), asyncio
+    # and unittest.mock (a mock made with spec=signal) see it as one.  Sets
+    # attributes on the function only: calls cost the same.
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is not None:  # pragma: no cover - coverage runs on 3.11
+        mark(fun)
+    marker = getattr(asyncio.coroutines, "_is_coroutine", None)
+    if marker is not None:  # pragma: no branch - present up to 3.13 at least
+        fun._is_coroutine = marker  # type: ignore[attr-defined]
+
+
+_mark_coroutine_function(Signal.send)
 
 
 class SyncSignal(BaseSignal[T], SyncSignalT[T]):
