@@ -28,7 +28,7 @@ drop-in compatibility we have.  What this does, as a new user of faust would:
 
 Everything downloaded is cached under ``.cache/compat`` (``MODE_COMPAT_CACHE``
 overrides it); delete a venv there to rebuild it.  Not part of tools/test
-(several minutes); .ci/run runs a fast subset.
+(about 2 minutes once cached); .ci/run runs it whole with ``--known``.
 
 Exit status: 0 when every test passed (skips allowed), 1 otherwise, 2 on a
 set-up failure.  With ``--known FILE`` (one test id a line, as printed by
