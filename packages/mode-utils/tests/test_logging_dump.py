@@ -5,7 +5,9 @@ from __future__ import annotations
 import _thread
 import asyncio
 import io
+import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, cast
@@ -158,6 +160,40 @@ async def test_cry_survives_bad_locals_and_tasks(
     out = buf.getvalue()
     assert "<locals cannot be shown: RuntimeError('bad repr')>" in out
     assert "<task cannot be shown: RuntimeError('no stack')>" in out
+
+
+def hold_a_secret(read_end: int) -> None:
+    db_password = "hunter2-in-a-thread"
+    long_value = "y" * 1000
+    os.read(read_end, 1)  # blocks in C: this is the thread's innermost frame
+    del db_password, long_value
+
+
+def test_cry_redacts_thread_locals_and_cuts_long_values() -> None:
+    read_end, write_end = os.pipe()
+    thread = threading.Thread(
+        target=hold_a_secret, args=(read_end,), name="secret-holder", daemon=True
+    )
+    thread.start()
+    try:
+        # Until the thread is blocked in os.read, in hold_a_secret (a
+        # condition on its frame; bounded).
+        for _ in range(10_000):
+            frame = sys._current_frames().get(thread.ident or 0)
+            if frame is not None and frame.f_code is hold_a_secret.__code__:
+                break
+            thread.join(0.001)
+        buf = io.StringIO()
+        cry(buf)
+    finally:
+        os.write(write_end, b"x")
+        thread.join(10)
+        os.close(read_end)
+        os.close(write_end)
+    part = sections(buf.getvalue())["secret-holder"]
+    assert "hunter2" not in part
+    assert "'db_password': <redacted>" in part
+    assert f"'long_value': '{'y' * 199}...<802 more chars>" in part
 
 
 async def test_print_task_name() -> None:

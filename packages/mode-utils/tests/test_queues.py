@@ -1,4 +1,10 @@
-"""Tests for mode.utils.queues."""
+"""Tests for mode.utils.queues.
+
+Every test runs twice: on the fast paths (asyncio.Queue's internals) and on
+the public path the queues take on a Python whose asyncio.Queue lacks one
+of them (``_FAST`` turned off here; the detection itself is tested in a
+subprocess at the end).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +37,22 @@ async def _until(predicate: Callable[[], bool], limit: int = 10_000) -> None:
 
 def _active() -> FlowControlEvent:
     return FlowControlEvent(initially_suspended=False)
+
+
+@pytest.fixture(autouse=True, params=["fast", "public"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on the fast paths, then on the public path."""
+    if request.param == "public":
+        monkeypatch.setattr(queues, "_FAST", False)
+    elif not queues._FAST:  # pragma: no cover - a Python without the internals
+        pytest.skip("this Python's asyncio.Queue lacks what the fast paths use")
+    return str(request.param)
+
+
+def _waiting_getters(q: ThrowableQueue[Any]) -> int:
+    """How many consumers wait in q.get(), whichever path it takes."""
+    waiters = q._getters if queues._FAST else q._waiting
+    return sum(1 for waiter in waiters if not waiter.done())
 
 
 def test_all() -> None:
@@ -557,16 +579,49 @@ async def test_throw_reaches_first_waiting_getter() -> None:
     assert await second == 1
 
 
-async def test_throw_skips_getter_already_woken() -> None:
+async def test_throw_after_a_put_wakes_the_next_getter_too() -> None:
+    # The put wakes `first`, the throw `second`; the exception comes before
+    # the item, so `first` (which runs first) raises it and `second` gets
+    # the item.  Each got one of them: nothing is lost, nobody hangs.
     q: ThrowableQueue[int] = ThrowableQueue(flow_control=_active())
     first = asyncio.create_task(q.get())
     second = asyncio.create_task(q.get())
     await _spin()
     q.put_nowait(1)  # wakes `first`, which has not run yet
-    q._throw(ValueError("for second"))
-    assert await first == 1
-    with pytest.raises(ValueError, match="for second"):
-        await second
+    q._throw(ValueError("thrown"))
+    with pytest.raises(ValueError, match="thrown"):
+        await first
+    assert await second == 1
+
+
+async def test_throw_to_a_getter_cancelled_in_the_same_iteration() -> None:
+    # The getter woken for the exception is cancelled before it runs: the
+    # exception must reach the next getter (it was lost every time).
+    for _ in range(50):
+        q: ThrowableQueue[int] = ThrowableQueue(flow_control=_active())
+        first = asyncio.create_task(q.get())
+        second = asyncio.create_task(q.get())
+        await _until(lambda q=q: _waiting_getters(q) == 2)  # type: ignore[misc]
+        q._throw(KeyError("for a consumer"))
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        with pytest.raises(KeyError, match="for a consumer"):
+            await asyncio.wait_for(second, timeout=10)
+        assert q.empty()
+
+
+async def test_throw_to_a_cancelled_getter_with_no_other_stays_buffered() -> None:
+    q: ThrowableQueue[int] = ThrowableQueue(flow_control=_active())
+    only = asyncio.create_task(q.get())
+    await _until(lambda: _waiting_getters(q) == 1)
+    await q.throw(KeyError("kept"))
+    only.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await only
+    assert not q.empty()
+    with pytest.raises(KeyError, match="kept"):
+        await q.get()
 
 
 async def test_throw_skips_cancelled_getter() -> None:

@@ -139,6 +139,70 @@ async def test_capture_locals() -> None:
     await task
 
 
+class BadRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+async def secretive(ev: asyncio.Event) -> None:
+    db_password = "hunter2-in-a-task"
+    API_Key = "k-0123456789"
+    sessionCookie = "c-0123456789"
+    visible = "plain-visible"
+    huge = "x" * 5000
+    odd = BadRepr()
+    await ev.wait()
+    del db_password, API_Key, sessionCookie, visible, huge, odd
+
+
+async def test_capture_locals_redacts_secrets_and_cuts_long_values() -> None:
+    ev = asyncio.Event()
+    task = asyncio.create_task(secretive(ev))
+    await settle()
+    text = format_task_stack(task, capture_locals=True)
+    for secret in ("hunter2", "k-0123456789", "c-0123456789"):
+        assert secret not in text
+    assert "db_password = <redacted>" in text
+    assert "API_Key = <redacted>" in text
+    assert "sessionCookie = <redacted>" in text
+    assert "visible = 'plain-visible'" in text
+    # The repr is 5002 characters ('x' * 5000 in quotes): 200 are shown.
+    assert f"huge = '{'x' * 199}...<4802 more chars>\n" in text
+    assert "odd = <repr failed: RuntimeError>" in text
+    locals_lines = [line for line in text.splitlines() if " = " in line]
+    assert max(len(line) for line in locals_lines) < 250
+    ev.set()
+    await task
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password",
+        "PASSWD",
+        "user_pwd",
+        "client_secret",
+        "authToken",
+        "api_key",
+        "Credentials",
+        "oauth",
+        "cookie_jar",
+        "session",
+        "private_pem",
+        "signature",
+    ],
+)
+def test_secret_names(name: str) -> None:
+    assert tracebacks._is_secret_name(name)
+    assert tracebacks._safe_repr(name, "s3cr3t") == "<redacted>"
+
+
+@pytest.mark.parametrize("name", ["user", "count", "self", "payload", "host"])
+def test_plain_names(name: str) -> None:
+    assert not tracebacks._is_secret_name(name)
+    assert tracebacks._safe_repr(name, "shown") == "'shown'"
+
+
 async def test_task_in_async_for_ends_at_asend() -> None:
     ev = asyncio.Event()
     task = asyncio.create_task(consume(ev))

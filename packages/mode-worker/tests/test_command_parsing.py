@@ -77,3 +77,28 @@ def test_blocking_timeout_zero_turns_the_detector_off(
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "0: off" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "switch", ["--debug=no", "--quiet=false", "--no-redirect-stdouts=1"]
+)
+def test_on_off_switches_take_no_value(
+    switch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A switch given a value is refused rather than read as true.
+    with pytest.raises(SystemExit) as info:
+        main(["run", "x:y", switch])
+    assert info.value.code == 2
+    assert "ignored explicit argument" in capsys.readouterr().err
+
+
+def test_on_off_switches_give_the_worker_bools() -> None:
+    # The Worker refuses anything else (Worker(debug="no") is a TypeError).
+    on = build_parser().parse_args(
+        ["run", "x:y", "--debug", "--quiet", "--no-redirect-stdouts"]
+    )
+    off = build_parser().parse_args(["run", "x:y"])
+    for args, value in ((on, True), (off, False)):
+        assert args.debug is value
+        assert args.quiet is value
+        assert args.redirect_stdouts is not value

@@ -78,3 +78,34 @@ def test_error_in_the_worker_stop_exits_1(spawn: Spawn) -> None:
     child = spawn("ticker", "badstop", '{"daemon": false}', script=True)
     assert child.finish() == 1
     assert "Error while stopping: ValueError('stop failed')" in child.stderr
+
+
+def test_error_in_a_services_on_stop_exits_1(spawn: Spawn) -> None:
+    # The worker's stop goes on (and the error is logged once, with its
+    # traceback), but the run did not end cleanly: 1, not 0.
+    child = spawn("stop_fails", "worker", '{"daemon": false}', script=True)
+    assert child.finish() == 1
+    err = child.stderr
+    assert "Error while stopping child <StopFails" in err
+    assert "ValueError: service stop failed" in err
+    assert err.count("Traceback (most recent call last)") == 1
+
+
+def test_error_in_a_services_on_stop_after_sigterm_exits_1(spawn: Spawn) -> None:
+    child = spawn("stop_fails", script=True)
+    child.wait_for("APP-READY")
+    child.send(signal.SIGTERM)
+    assert child.finish() == 1
+    assert "ValueError: service stop failed" in child.stderr
+
+
+def test_a_service_thread_left_running_by_its_stop_exits_75(spawn: Spawn) -> None:
+    # The ServiceThread's stop returns without its (daemon) thread, stuck in
+    # a call: the stop was not clean, so the process does not exit 0.
+    child = spawn("stuck_thread", "worker", '{"daemon": false}', script=True)
+    assert child.finish() == 75
+    assert "THREAD-STUCK" in child.stderr
+    assert (
+        "Threads still running at exit: StuckThread-thread; exiting without "
+        "them (exit code 75)" in child.stderr
+    )

@@ -41,8 +41,21 @@ def test_the_mode_command_takes_the_deadline(spawn: Spawn) -> None:
 
 
 def test_a_thread_that_never_ends_does_not_keep_the_process(spawn: Spawn) -> None:
+    # The stop left a thread running: the process exits without it, and not
+    # with 0 (the stop was not clean).
     child = spawn("lingering", script=True)
     child.wait_for("APP-READY")
     child.send(signal.SIGTERM)
-    assert child.finish() == 0
-    assert "Threads still running at exit: lingering" in child.stderr
+    assert child.finish() == 75
+    assert (
+        "Threads still running at exit: lingering; exiting without them "
+        "(exit code 75)" in child.stderr
+    )
+
+
+def test_a_failed_run_keeps_its_code_when_a_thread_lingers(spawn: Spawn) -> None:
+    child = spawn("lingering", "badstop", script=True)
+    child.wait_for("APP-READY")
+    child.send(signal.SIGTERM)
+    assert child.finish() == 1
+    assert "(exit code 1)" in child.stderr

@@ -28,6 +28,15 @@ def test_sigterm_runs_the_overridden_hook_and_the_default_stop(spawn: Spawn) -> 
     assert "Traceback" not in child.stderr
 
 
+def test_sighup_runs_the_overridden_hook_and_the_default_stop(spawn: Spawn) -> None:
+    child = spawn("ticker", "faustlike", script=True)
+    child.wait_for("APP-READY")
+    child.send(signal.SIGHUP)
+    assert child.finish() == 0, child.stderr
+    assert child.count("^HOOK _on_sighup$", stream="out") == 1
+    assert child.count(r"Signal received: SIGHUP \(1\)") == 1
+
+
 def test_each_sigint_runs_the_hook_and_the_second_forces(spawn: Spawn) -> None:
     child = spawn("stuck_stop", "faustlike", '{"shutdown_timeout": 60}', script=True)
     child.wait_for("APP-READY")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from mode import Service, ServiceT
+from mode.threads import ServiceThread
 from mode.worker import Worker
 
 log = logging.getLogger("workerapps")
@@ -130,6 +132,65 @@ class Lingering(Ticker):
         threading.Thread(target=self.forever.wait, name="lingering").start()
 
 
+class StopFails(Ticker):
+    """on_stop raises (the worker's stop goes on)."""
+
+    async def on_stop(self) -> None:
+        raise ValueError("service stop failed")
+
+
+class StuckThread(ServiceThread):
+    """Its thread blocks in a call (os.read) when it stops: the stop returns
+    after ``thread_join_timeout`` and leaves the (daemon) thread behind.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(thread_join_timeout=0.2)
+        self.shutdown_timeout = 0.2
+        self._read_end, self._write_end = os.pipe()
+
+    async def on_started(self) -> None:
+        log.warning("APP-READY")
+
+    async def on_thread_stop(self) -> None:
+        log.warning("THREAD-STUCK")
+        os.read(self._read_end, 1)
+
+
+class Secretive(Service):
+    """A task and a thread whose locals hold secrets, for the SIGUSR1 report.
+
+    The thread waits in ``os.read`` (C code), so its innermost frame, the one
+    the report shows the locals of, is ``_hold``.
+    """
+
+    def __post_init__(self) -> None:
+        self._read_end, self._write_end = os.pipe()
+
+    async def on_start(self) -> None:
+        threading.Thread(target=self._hold, name="secret-thread", daemon=True).start()
+
+    def _hold(self) -> None:
+        thread_password = "hunter2-thread-secret"
+        thread_note = "visible-thread-note"
+        os.read(self._read_end, 1)
+        del thread_password, thread_note
+
+    @Service.task
+    async def _keep(self) -> None:
+        password = "hunter2-task-secret"
+        API_TOKEN = "tok-task-secret"
+        session_id = "sess-task-secret"
+        note = "visible-task-note"
+        big = "z" * 10_000
+        log.warning("APP-READY")
+        await self.wait_until_stopped()
+        del password, API_TOKEN, session_id, note, big
+
+    async def on_stop(self) -> None:
+        os.write(self._write_end, b"x")
+
+
 class AppLike(Ticker):
     """Calls ``on_startup_finished`` once started, as faust's App does.
 
@@ -218,6 +279,10 @@ class FaustLikeWorker(Worker):
         hook("_on_sigterm")
         super()._on_sigterm()
 
+    def _on_sighup(self) -> None:
+        hook("_on_sighup")
+        super()._on_sighup()
+
     def _on_sigusr1(self) -> None:
         hook("_on_sigusr1")
         super()._on_sigusr1()
@@ -298,6 +363,9 @@ SERVICES: dict[str, type[Service]] = {
     "lingering": Lingering,
     "slow_start": SlowStart,
     "applike": AppLike,
+    "stop_fails": StopFails,
+    "secretive": Secretive,
+    "stuck_thread": StuckThread,
 }
 WORKERS: dict[str, type[Worker]] = {
     "worker": Worker,

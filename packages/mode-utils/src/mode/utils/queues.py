@@ -36,10 +36,51 @@ _queue_put = asyncio.Queue.put
 _queue_put_nowait = asyncio.Queue.put_nowait
 _queue_get = asyncio.Queue.get
 _queue_get_nowait = asyncio.Queue.get_nowait
+_queue_full = asyncio.Queue.full
 
-# asyncio.Queue.shutdown() exists from Python 3.13: put_nowait must then
-# refuse items (QueueShutDown) even when there is room.
-_HAS_SHUTDOWN = sys.version_info >= (3, 13)
+
+# The fast paths also use asyncio.Queue's private state and helpers.  Each
+# is looked for once, here, on a throw-away queue (making one binds no
+# loop): should a future Python rename or drop one, the queues below take
+# the public path instead (plain asyncio.Queue calls, and for ThrowableQueue
+# a waiting list of its own), which is slower but behaves the same.
+def _has_attrs(obj: object, kinds: dict[str, type]) -> bool:
+    return all(
+        isinstance(getattr(obj, name, None), kind) for name, kind in kinds.items()
+    )
+
+
+_probe: asyncio.Queue[Any] = asyncio.Queue()
+#: ``Queue._wakeup_next(waiters)`` wakes the first waiter not done yet.
+_HAS_WAKEUP_NEXT = callable(getattr(asyncio.Queue, "_wakeup_next", None))
+#: ``Queue._finished``: the event join() waits for.
+_HAS_FINISHED = isinstance(getattr(_probe, "_finished", None), asyncio.Event)
+#: asyncio.Queue.shutdown() exists from Python 3.13: put_nowait must then
+#: refuse items (QueueShutDown) even when there is room.
+_HAS_SHUTDOWN = callable(getattr(asyncio.Queue, "shutdown", None))
+#: ``Queue._is_shutdown`` (3.13+): whether shutdown() was called.
+_HAS_IS_SHUTDOWN = isinstance(getattr(_probe, "_is_shutdown", None), bool)
+#: The items, the waiting getters and putters, the counts.
+_HAS_STATE = _has_attrs(
+    _probe,
+    {
+        "_queue": deque,
+        "_getters": deque,
+        "_putters": deque,
+        "_unfinished_tasks": int,
+        "_maxsize": int,
+    },
+)
+del _probe
+
+#: True when every internal the fast paths use is there (read at each call,
+#: so a test can turn the fast paths off).
+_FAST = (
+    _HAS_STATE
+    and _HAS_WAKEUP_NEXT
+    and _HAS_FINISHED
+    and (_HAS_IS_SHUTDOWN or not _HAS_SHUTDOWN)
+)
 
 
 class FlowControlEvent:
@@ -180,6 +221,10 @@ class FlowControlQueue(asyncio.Queue[_T]):
     ignored: like :class:`asyncio.Queue` the queue binds to the loop that
     first waits on it.  Other keyword arguments go to :class:`asyncio.Queue`.
 
+    The fast paths use asyncio.Queue's private state; where a Python lacks
+    any of it, the queue works through asyncio.Queue's public methods
+    instead (slower, same behaviour).
+
     Raises TypeError if ``flow_control`` is not a :class:`FlowControlEvent` or
     ``maxsize`` is not an int.
     """
@@ -189,8 +234,12 @@ class FlowControlQueue(asyncio.Queue[_T]):
     #: Below ``maxsize * pressure_drop_ratio`` the pressure has dropped.
     pressure_drop_ratio: float = 0.40
 
-    # Declared for the type checker: asyncio.Queue internals that exist on
-    # every supported Python (3.11-3.13); typeshed does not list them.
+    #: True while force_put_nowait() puts through the public path.
+    _forcing: bool = False
+
+    # Declared for the type checker: asyncio.Queue internals, there on every
+    # Python so far (3.11-3.14); typeshed does not list them.  Used only
+    # when _FAST says they are all there.
     _getters: deque[asyncio.Future[None]]
     _putters: deque[asyncio.Future[None]]
     _queue: deque[_T]
@@ -249,6 +298,9 @@ class FlowControlQueue(asyncio.Queue[_T]):
         added).  Producers still waiting for the flow control to resume are
         not affected.  Dropped items count as done for :meth:`join`.
         """
+        if not _FAST:
+            self._clear_public()
+            return
         dropped = len(self._queue)
         self._queue.clear()
         if dropped:
@@ -259,11 +311,26 @@ class FlowControlQueue(asyncio.Queue[_T]):
             if not putter.done():
                 putter.cancel()
 
+    def _clear_public(self) -> None:
+        # clear() through the public API: the blocked producers are
+        # cancelled first (when they can be found), so that taking the items
+        # out does not let them in; each item taken out is marked done.
+        for putter in getattr(self, "_putters", ()):
+            if not putter.done():
+                putter.cancel()
+        while self.qsize():
+            _queue_get_nowait(self)
+            try:
+                self.task_done()
+            except ValueError:  # task_done() called too often already
+                pass
+
     # put/put_nowait/get/get_nowait below do what asyncio.Queue's do, minus
     # the calls that would do nothing on the common path (full()/qsize(),
     # waking a waiter when none waits, clearing an already clear
     # ``_finished``): each saved call is a Python frame per item.  Waiting
-    # and every error are still left to asyncio.Queue itself.
+    # and every error are still left to asyncio.Queue itself.  Without the
+    # internals they use (``_FAST`` false) they are asyncio.Queue's own.
 
     async def put(self, item: _T) -> None:
         """Wait until the flow control is active, then put ``item``.
@@ -275,6 +342,9 @@ class FlowControlQueue(asyncio.Queue[_T]):
         """
         if self._flow_control._suspend._value:
             await self._flow_control.acquire()
+        if not _FAST:
+            await _queue_put(self, item)
+            return
         maxsize = self._maxsize
         if 0 < maxsize <= len(self._queue):
             await _queue_put(self, item)
@@ -291,6 +361,10 @@ class FlowControlQueue(asyncio.Queue[_T]):
             asyncio.QueueFull: the queue holds ``maxsize`` items.
             asyncio.QueueShutDown: (Python 3.13+) the queue was shut down.
         """
+        if not _FAST:
+            _queue_put_nowait(self, item)
+            self._put_public_done()
+            return
         maxsize = self._maxsize
         if 0 < maxsize <= len(self._queue) or (_HAS_SHUTDOWN and self._is_shutdown):
             # asyncio.Queue raises the right error (and puts nothing).
@@ -305,6 +379,9 @@ class FlowControlQueue(asyncio.Queue[_T]):
             if getters:
                 self._wakeup_next(getters)
 
+    def _put_public_done(self) -> None:
+        """Hook run after an item went in through the public path."""
+
     async def get(self) -> _T:
         """Remove and return the next item, waiting while the queue is empty.
 
@@ -312,7 +389,8 @@ class FlowControlQueue(asyncio.Queue[_T]):
         an empty queue the pending pressure-drop callbacks run (see
         :meth:`maybe_endorse_pressure_drop`).
         """
-        if self._queue:
+        has_items = self._queue if _FAST else self.qsize()
+        if has_items:
             return self.get_nowait()
         self.maybe_endorse_pressure_drop()
         return await _queue_get(self)
@@ -329,8 +407,8 @@ class FlowControlQueue(asyncio.Queue[_T]):
         """
         if self._pending_pressure_drop_callbacks:
             self.maybe_endorse_pressure_drop()
-        if not self._queue:
-            # asyncio.Queue raises the right error.
+        if not _FAST or not self._queue:
+            # asyncio.Queue raises the right error (or does it all).
             return _queue_get_nowait(self)
         item = self._get()
         putters = self._putters
@@ -345,12 +423,27 @@ class FlowControlQueue(asyncio.Queue[_T]):
         bookkeeping and, on 3.13+, its shutdown check apply) with the size
         limit lifted for the call.
         """
+        if not _FAST:
+            self._forcing = True  # see full()
+            try:
+                self.put_nowait(item)
+            finally:
+                self._forcing = False
+            return
         maxsize = self._maxsize
         self._maxsize = 0
         try:
             self.put_nowait(item)
         finally:
             self._maxsize = maxsize
+
+    def full(self) -> bool:
+        """Return True if the queue holds ``maxsize`` items (or more).
+
+        False while :meth:`force_put_nowait` puts an item through the public
+        path: asyncio.Queue asks ``full()`` before it takes one.
+        """
+        return not self._forcing and _queue_full(self)
 
     def put_nowait_enhanced(
         self,
@@ -427,19 +520,24 @@ class FlowControlQueue(asyncio.Queue[_T]):
 class ThrowableQueue(FlowControlQueue[_T]):
     """A :class:`FlowControlQueue` that can also deliver exceptions.
 
-    :meth:`throw` hands an exception to the first consumer waiting in
-    :meth:`get`; with no consumer waiting the exception is buffered and raised
-    by the next :meth:`get`/:meth:`get_nowait`, before any item (buffered
-    exceptions come out oldest first).
+    :meth:`throw` buffers an exception and wakes the first consumer waiting
+    in :meth:`get`, the way an item would; buffered exceptions are raised by
+    :meth:`get`/:meth:`get_nowait` before any item, oldest first, to
+    whichever consumer comes first.  An exception is never lost: if the
+    consumer woken for it is cancelled before it runs, it stays buffered
+    and the next waiting consumer is woken instead.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._errors: deque[BaseException] = deque()
+        # The consumers waiting in get() when asyncio's internals are
+        # missing (see _get_public).
+        self._waiting: deque[asyncio.Future[None]] = deque()
 
     def empty(self) -> bool:
         """Return True if there is neither an item nor a buffered exception."""
-        return not self._errors and not self._queue
+        return not self._errors and not (self._queue if _FAST else self.qsize())
 
     def clear(self) -> None:
         """Drop items and buffered exceptions; cancel blocked producers."""
@@ -447,12 +545,49 @@ class ThrowableQueue(FlowControlQueue[_T]):
         super().clear()
 
     async def get(self) -> _T:
-        """Raise the oldest buffered exception, else return the next item."""
+        """Raise the oldest buffered exception, else return the next item.
+
+        Waits while there is neither.
+        """
         if self._errors:
             raise self._errors.popleft()
+        if not _FAST:
+            return await self._get_public()
         if self._queue:
             return self.get_nowait()
+        # asyncio.Queue.get waits while empty() (so an exception wakes it
+        # too), then calls our get_nowait(); a getter cancelled after it was
+        # woken wakes the next one, since the queue is not empty.
         return await FlowControlQueue.get(self)
+
+    async def _get_public(self) -> _T:
+        # get() without asyncio's internals: wait in a list of our own, which
+        # put_nowait() (_put_public_done), _throw() and shutdown() wake.
+        while True:
+            if self._errors:
+                raise self._errors.popleft()
+            try:
+                return FlowControlQueue.get_nowait(self)
+            except asyncio.QueueEmpty:
+                pass
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                waiter.cancel()
+                try:
+                    self._waiting.remove(waiter)
+                except ValueError:
+                    pass
+                if not self.empty() and not waiter.cancelled():
+                    # Woken, then cancelled: pass the wake-up on.
+                    _wake_first(self._waiting)
+                raise
+
+    def _put_public_done(self) -> None:
+        if self._waiting:
+            _wake_first(self._waiting)
 
     def get_nowait(self) -> _T:
         """Like :meth:`get` but raise :exc:`asyncio.QueueEmpty` instead of waiting."""
@@ -465,20 +600,25 @@ class ThrowableQueue(FlowControlQueue[_T]):
         self._throw(exc)
 
     def _throw(self, exc: BaseException) -> None:
-        """Deliver ``exc`` to the first waiting getter, else buffer it.
+        """Buffer ``exc`` and wake the first waiting consumer.
 
         Synchronous variant of :meth:`throw`, for callers that are not
         coroutines.
+
+        Raises:
+            TypeError: ``exc`` is not an exception instance.
         """
         if not isinstance(exc, BaseException):
             raise TypeError(
                 f"throw() expects an exception instance, got {type(exc).__name__}"
             )
-        for getter in self._getters:
-            if not getter.done():
-                getter.set_exception(exc)
-                return
         self._errors.append(exc)
+        if _FAST:
+            getters = self._getters
+            if getters:
+                self._wakeup_next(getters)
+        elif self._waiting:
+            _wake_first(self._waiting)
 
     if sys.version_info >= (3, 13):  # pragma: no cover - only on 3.13+
 
@@ -487,3 +627,15 @@ class ThrowableQueue(FlowControlQueue[_T]):
             if immediate:
                 self._errors.clear()
             super().shutdown(immediate)
+            # Consumers waiting on the public path re-check and see it.
+            while self._waiting:
+                _wake_first(self._waiting)
+
+
+def _wake_first(waiters: deque[asyncio.Future[None]]) -> None:
+    """Wake the first of ``waiters`` not done yet (what asyncio's do)."""
+    while waiters:
+        waiter = waiters.popleft()
+        if not waiter.done():
+            waiter.set_result(None)
+            return

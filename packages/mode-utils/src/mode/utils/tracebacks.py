@@ -28,6 +28,13 @@ Decisions (differences from the original mode):
   nothing at all after the header.
 * ``file`` defaults to the ``sys.stderr`` of the moment of the call (not the
   one captured at import time), so redirections are honoured.
+* With ``capture_locals`` the local variables are shown safely (these
+  stacks end up in logs and on terminals): a local whose name looks secret
+  (it contains ``password``, ``passwd``, ``pwd``, ``secret``, ``token``,
+  ``key``, ``credential``, ``auth``, ``cookie``, ``session``, ``private``
+  or ``signature``, in any case) is shown as ``<redacted>``, and every
+  other value's repr is cut after 200 characters, marked
+  ``...<N more chars>``.  The original printed every repr in full.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import AsyncGenerator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
 from traceback import StackSummary
 from types import FrameType
 from typing import IO, Any, Final, cast
@@ -56,6 +63,28 @@ DEFAULT_MAX_FRAMES: Final[int] = sys.getrecursionlimit() // 8
 
 #: What the ``coro`` argument may be: a coroutine or an async generator.
 _CoroLike = Coroutine[Any, Any, Any] | AsyncGenerator[Any, Any]
+
+#: Parts of a variable name (matched in any case, anywhere in the name) that
+#: make :func:`_safe_locals` show its value as ``<redacted>``.
+_SECRET_NAME_PARTS: Final[tuple[str, ...]] = (
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "auth",
+    "cookie",
+    "session",
+    "private",
+    "signature",
+)
+
+#: The longest repr :func:`_safe_locals` shows of one value, in characters.
+_LOCALS_MAX_CHARS: Final[int] = 200
+
+_REDACTED: Final = "<redacted>"
 
 _TRUNCATED_NAME: Final = "[rest of traceback truncated]"
 _FINISHED_LINE: Final = "  (finished)\n"
@@ -294,8 +323,49 @@ def _print(
     if isinstance(tb, _Finished):
         out.write(_FINISHED_LINE)
         return
-    summary = StackSummary.extract(_walk(tb), capture_locals=capture_locals)
+    frames = list(_walk(tb))
+    summary = StackSummary.extract(iter(frames))
+    if capture_locals:
+        for entry, (frame, _) in zip(summary, frames, strict=False):
+            entry.locals = _safe_locals(frame.f_locals) or None
     out.writelines(summary.format())
+
+
+def _is_secret_name(name: str) -> bool:
+    """Return True if ``name`` contains one of :data:`_SECRET_NAME_PARTS`.
+
+    Case does not matter: ``DB_Password``, ``api_key`` and ``authToken``
+    all look secret.
+    """
+    lowered = name.lower()
+    return any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
+def _safe_repr(name: str, value: object, limit: int = _LOCALS_MAX_CHARS) -> str:
+    """Return the repr of the variable ``name`` holding ``value``, made safe
+    to log.
+
+    ``<redacted>`` if :func:`_is_secret_name` says the name looks secret;
+    else ``repr(value)``, cut after ``limit`` characters and then marked
+    ``...<N more chars>``; a repr that raises gives
+    ``<repr failed: ExceptionType>``.  Never raises.
+    """
+    if _is_secret_name(name):
+        return _REDACTED
+    try:
+        text = repr(value)
+    except Exception as exc:
+        return f"<repr failed: {type(exc).__name__}>"
+    if len(text) > limit:
+        return f"{text[:limit]}...<{len(text) - limit} more chars>"
+    return text
+
+
+def _safe_locals(variables: Mapping[str, Any]) -> dict[str, str]:
+    """Return ``{name: _safe_repr(name, value)}`` for a frame's locals."""
+    return {
+        str(name): _safe_repr(str(name), value) for name, value in variables.items()
+    }
 
 
 def print_task_stack(

@@ -1,9 +1,10 @@
 """mode.worker: run services as a process.
 
 :class:`Worker` starts services, configures logging (only when nothing else
-did), handles SIGINT/SIGTERM (one graceful stop, bounded by
+did), handles SIGINT/SIGTERM/SIGHUP (one graceful stop, bounded by
 ``shutdown_timeout``; a second SIGINT forces it) and SIGUSR1 (a stack dump
-of every thread and task), and ends the process with a meaningful exit code::
+of every thread and task, secrets redacted), and ends the process with a
+meaningful exit code::
 
     from mode import Service, Worker
 

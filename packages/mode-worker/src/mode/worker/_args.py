@@ -32,8 +32,20 @@ def check_worker_args(
     logging_config: Any,
     stdout: Any,
     stderr: Any,
+    flags: Mapping[str, Any] | None = None,
 ) -> None:
-    """Raise TypeError/ValueError for a Worker argument that cannot work."""
+    """Raise TypeError/ValueError for a Worker argument that cannot work.
+
+    ``flags`` maps the names of the on/off arguments (``debug``, ``daemon``
+    ...) to their values: each must be a bool.  Any truthy value used to
+    count as True, so ``debug="no"`` opened the debug console and
+    ``daemon="false"`` ran a daemon.
+    """
+    for name, value in (flags or {}).items():
+        if not isinstance(value, bool):
+            raise TypeError(
+                f"Worker {name}= must be True or False, not {type(value).__name__}"
+            )
     if logfile is not None and not (
         isinstance(logfile, (str, os.PathLike)) or _is_text_stream(logfile)
     ):

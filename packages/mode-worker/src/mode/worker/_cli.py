@@ -96,9 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run a service under a Worker until stopped",
         description=(
-            "Run the service MODULE:ATTR under a Worker until SIGINT/SIGTERM "
-            "(exit 0), a crash (exit 1) or the end of the shutdown deadline "
-            "(exit 75)."
+            "Run the service MODULE:ATTR under a Worker until SIGINT, SIGTERM "
+            "or SIGHUP (exit 0), a crash (exit 1) or the end of the shutdown "
+            "deadline (exit 75)."
         ),
     )
     run.add_argument("target", metavar="MODULE:ATTR", help="the service to run")

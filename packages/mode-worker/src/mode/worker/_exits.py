@@ -6,11 +6,12 @@ The codes follow ``sysexits.h`` where one fits, so that supervisors
 ====  =====================  ================================================
 code  name                   meaning
 ====  =====================  ================================================
-0     EX_OK                  normal end, or a graceful stop on SIGINT/SIGTERM
-1     EX_FAILURE             a service raised while starting, or crashed
+0     EX_OK                  normal end, or a graceful stop on SIGINT/SIGTERM/SIGHUP
+1     EX_FAILURE             a service raised while starting or stopping, or crashed
 2     EX_USAGE               the ``mode`` command was used wrongly
 71    EX_OSERR               out of memory (:class:`MemoryError`)
-75    EX_SHUTDOWN_TIMEOUT    the stop did not finish within ``shutdown_timeout``
+75    EX_SHUTDOWN_TIMEOUT    the stop did not finish within ``shutdown_timeout``,
+                             or left threads running
 130   EX_INTERRUPTED         a second SIGINT forced the shutdown
 ====  =====================  ================================================
 """
@@ -35,7 +36,7 @@ __all__ = [
     "exiting",
 ]
 
-#: Normal end, or a graceful stop on SIGINT/SIGTERM.
+#: Normal end, or a graceful stop on SIGINT/SIGTERM/SIGHUP.
 EX_OK: Final[int] = getattr(os, "EX_OK", 0)
 #: A service raised while starting or stopping, or crashed.
 EX_FAILURE: Final = 1
@@ -43,9 +44,10 @@ EX_FAILURE: Final = 1
 EX_USAGE: Final = 2
 #: Out of memory (``sysexits.h``: EX_OSERR).
 EX_OSERR: Final[int] = getattr(os, "EX_OSERR", 71)
-#: The stop did not finish within ``shutdown_timeout``: the remaining tasks
-#: were cancelled and the process exited anyway (``sysexits.h``: EX_TEMPFAIL,
-#: "try again later").
+#: The stop did not finish within ``shutdown_timeout`` (the remaining tasks
+#: were cancelled and the process exited anyway), or it left threads running
+#: (a non-daemon thread, or a ServiceThread's, still alive at exit)
+#: (``sysexits.h``: EX_TEMPFAIL, "try again later").
 EX_SHUTDOWN_TIMEOUT: Final = 75
 #: A second SIGINT (Ctrl-C) forced the shutdown (128 + SIGINT, as shells do).
 EX_INTERRUPTED: Final = 130

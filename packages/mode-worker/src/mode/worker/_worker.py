@@ -13,6 +13,7 @@ import reprlib
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, ClassVar, NoReturn, cast
@@ -46,11 +47,17 @@ BLOCK_DETECTOR = "mode.debug:BlockingDetector"
 
 #: The signals handled, by name (some platforms lack some of them).  Each
 #: runs the hook ``_on_<name>`` (``_on_sigint``...), as in the original.
-_HANDLED_SIGNALS = ("SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2")
+_HANDLED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
 
-#: The signals that stop the worker; where the loop cannot handle signals,
-#: they fall back to :func:`signal.signal`.
+#: The signals handled on Windows, where the loop cannot handle signals: they
+#: go through :func:`signal.signal`.
 _STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+#: The signals that stop the worker (a hook that raises still stops it);
+#: where the loop cannot handle signals they fall back to
+#: :func:`signal.signal`.  (The original left SIGHUP alone: its default
+#: action killed the worker at once, even mid-shutdown, without ``on_stop``.)
+_GRACEFUL_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 class _TupleAsListRepr(reprlib.Repr):
@@ -115,7 +122,9 @@ class Worker(Service):
         **kwargs: Passed to :class:`~mode.Service` (``beacon=``).
 
     Raises:
-        TypeError: one of ``services`` is not a service.
+        TypeError: one of ``services`` is not a service, or an on/off
+            argument (``debug``, ``quiet``, ``redirect_stdouts``,
+            ``override_logging``, ``daemon``) is not a bool.
         ValueError: ``loglevel`` or ``redirect_stdouts_level`` is not a log
             level, ``shutdown_timeout`` is not positive, or
             ``blocking_timeout`` is negative or infinite.
@@ -130,8 +139,9 @@ class Worker(Service):
     BLOCK_DETECTOR: ClassVar[str] = BLOCK_DETECTOR
 
     #: After the stop deadline, seconds the cancelled tasks get to finish
-    #: before the process exits without them; also how long each non-daemon
-    #: thread still alive at exit is waited for.
+    #: before the process exits without them; also how long, in all, the
+    #: threads still alive at exit (non-daemon, or left behind by a
+    #: ServiceThread's stop) are waited for.
     cancel_grace: float = 1.0
 
     #: Seconds closing the event loop may take (``asyncio.Runner.close``:
@@ -186,6 +196,13 @@ class Worker(Service):
             logging_config=logging_config,
             stdout=stdout,
             stderr=stderr,
+            flags={
+                "debug": debug,
+                "quiet": quiet,
+                "redirect_stdouts": redirect_stdouts,
+                "override_logging": override_logging,
+                "daemon": daemon,
+            },
         )
         self.services = tuple(services)
         self.debug = debug
@@ -225,6 +242,7 @@ class Worker(Service):
         self._fallbacks: dict[int, Any] = {}
         self._unclean_exit = False
         self._signal_hook_failed = False
+        self._child_stop_failed = False
         self._owns_process = False
         super().__init__(loop=event_loop, **kwargs)
         for service in self.services:
@@ -401,17 +419,19 @@ class Worker(Service):
     # -- signals -------------------------------------------------------------
 
     def install_signal_handlers(self) -> None:
-        """Handle SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 on the worker's loop.
+        """Handle SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 on the loop.
 
         Each signal runs its hook, as in the original: :meth:`_on_sigint`,
-        :meth:`_on_sigterm`, :meth:`_on_sigusr1`, :meth:`_on_sigusr2`.
-        Override a hook and call ``super()`` to add to it; an exception in a
-        hook is logged with its traceback and makes the exit code 1 (a
-        SIGINT/SIGTERM still starts the stop).  Where the loop cannot handle
-        signals (Windows), SIGINT and SIGTERM fall back to
-        :func:`signal.signal`; where that fails too (a loop outside the main
-        thread) they are left alone.  It never raises.  Idempotent.
-        Calls :meth:`_install_signal_handlers_unix` (or ``_windows``).
+        :meth:`_on_sigterm`, :meth:`_on_sighup` (new; not when the process
+        was started ignoring SIGHUP, as under ``nohup``: it stays ignored),
+        :meth:`_on_sigusr1`, :meth:`_on_sigusr2`.  Override a hook and call
+        ``super()`` to add to it; an exception in a hook is logged with its
+        traceback and makes the exit code 1 (a SIGINT/SIGTERM/SIGHUP still
+        starts the stop).  Where the loop cannot handle signals, SIGINT,
+        SIGTERM and SIGHUP fall back to :func:`signal.signal` (Windows:
+        SIGINT and SIGTERM); where that fails too (a loop outside the main
+        thread) they are left alone.  It never raises.  Idempotent.  Calls
+        :meth:`_install_signal_handlers_unix` (or ``_windows``).
         """
         if self._signals_installed or self._fallbacks:
             return
@@ -421,7 +441,7 @@ class Worker(Service):
             self._install_signal_handlers_unix()
 
     def _install_signal_handlers_unix(self) -> None:
-        """Route SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 to their hooks."""
+        """Route SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 to their hooks."""
         self._install_handlers(_HANDLED_SIGNALS)
 
     def _install_signal_handlers_windows(self) -> None:
@@ -436,9 +456,12 @@ class Worker(Service):
             signum = getattr(signal, name, None)
             if signum is None:  # pragma: no cover - Windows has no SIGUSR1
                 continue
+            if name == "SIGHUP" and _ignored(signum):
+                # Started under nohup (or told to ignore it): keep ignoring.
+                continue
             if self._add_signal_handler(loop, signum, self._on_signal, signum):
                 self._signals_installed.append(signum)
-            elif name in _STOP_SIGNALS:
+            elif name in _GRACEFUL_SIGNALS:
                 self._signal_fallback(loop, signum)
 
     def _add_signal_handler(
@@ -498,7 +521,7 @@ class Worker(Service):
                 exc,
                 exc=exc,
             )
-            if name in _STOP_SIGNALS:
+            if name in _GRACEFUL_SIGNALS:
                 self._schedule_shutdown(signum)  # a stop signal always stops
 
     def _on_sigint(self) -> None:
@@ -520,6 +543,19 @@ class Worker(Service):
             self._schedule_shutdown(signal.SIGTERM)
         else:
             self.log.info("Signal SIGTERM ignored: already shutting down")
+
+    def _on_sighup(self) -> None:
+        """SIGHUP hook: start the graceful stop, as SIGTERM does (once).
+
+        The terminal went away (or a supervisor asks for a stop): the
+        services get their ``on_stop``.  The original did not handle it, so
+        SIGHUP killed the process at once.  Override it (reload a
+        configuration, say) and call ``super()`` to keep the stop.
+        """
+        if not self._shutting_down:
+            self._schedule_shutdown(signal.SIGHUP)
+        else:
+            self.log.info("Signal SIGHUP ignored: already shutting down")
 
     def _on_sigusr1(self) -> None:
         """SIGUSR1 hook: write every thread's and task's stack (:meth:`_cry`)."""
@@ -603,6 +639,21 @@ class Worker(Service):
         finally:
             maybe_cancel(starting)
 
+    async def _stop_children(self) -> None:
+        """Stop the services, last started first.
+
+        As for any service, one whose stop raises (its ``on_stop``,
+        ``on_shutdown`` or a context exit) is logged with its traceback and
+        the others still stop; here it also makes the exit code 1: the
+        process did not end cleanly.
+        """
+        for child in reversed(list(self._children)):
+            try:
+                await child.stop()
+            except Exception as exc:
+                self._child_stop_failed = True
+                self.log.exception("Error while stopping child %r: %r", child, exc)
+
     async def on_shutdown(self) -> None:
         """Stop a blocking detector started outside the worker's tree; remove
         the signal handlers, unless the worker runs the process
@@ -622,11 +673,12 @@ class Worker(Service):
 
         Never returns: ends with :func:`sys.exit` and the exit code
         (:mod:`mode.worker` lists them: 0 on a normal end or signal stop, 1
-        when a service raised or crashed, 71 on MemoryError, 75 when the
-        stop overran ``shutdown_timeout``, 130 when a second SIGINT forced
-        it).  Runs :attr:`loop` (with :class:`asyncio.Runner`) and closes it
-        at the end.  A startup error is logged once, with its traceback, at
-        error level.
+        when a service raised (starting or stopping) or crashed, 71 on
+        MemoryError, 75 when the stop overran ``shutdown_timeout`` or left
+        threads running, 130 when a second SIGINT forced it).  Runs
+        :attr:`loop` (with :class:`asyncio.Runner`) and closes it at the end;
+        from then on the signals it handled are ignored.  A startup error is
+        logged once, with its traceback, at error level.
 
         Raises:
             RuntimeError: before anything runs, when the services hold
@@ -750,14 +802,21 @@ class Worker(Service):
         return code
 
     def _ignore_late_signals(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Ignore SIGINT and SIGTERM from now on: the stop is over.
+        """Ignore every signal the worker handled from now on: the stop is over.
 
         Closing the loop would put back the default handlers, and a signal
-        landing while the process exits would then kill it (or raise
-        KeyboardInterrupt), losing the exit code.  The signals are blocked
-        while the handlers change, so none slips through in between.
+        landing while the process exits would then kill it (SIGTERM, SIGHUP,
+        SIGUSR1 and SIGUSR2 all terminate by default) or raise
+        KeyboardInterrupt (SIGINT), losing the exit code.  SIGINT is ignored
+        too: what is left of the exit is bounded (``cancel_grace``,
+        ``close_timeout``), so no Ctrl-C is needed to end it.  The signals are
+        blocked while the handlers change, so none slips through in between.
         """
-        signums = [signal.SIGINT, signal.SIGTERM]
+        signums = [
+            signum
+            for signum in (getattr(signal, name, None) for name in _HANDLED_SIGNALS)
+            if signum is not None
+        ]
         mask = getattr(signal, "pthread_sigmask", None)
         try:
             blocked = mask(signal.SIG_BLOCK, signums) if mask is not None else None
@@ -791,19 +850,33 @@ class Worker(Service):
         self._exit_now(code)
 
     def _join_threads(self, code: int) -> None:
+        """Wait (``cancel_grace`` in all) for the threads that would keep the
+        process, or that a stop left behind; exit without them if they stay.
+
+        Those are the non-daemon threads (the main thread aside), and the
+        threads of ServiceThreads whose stop returned without them
+        (:func:`mode.threads.threads_left_running`, daemon or not).  Any of
+        them still alive means the stop was not clean: the exit code is then
+        :data:`~mode.worker.EX_SHUTDOWN_TIMEOUT` (75), unless the run had
+        failed already (that code is kept).
+        """
         me = threading.current_thread()
-        stuck = []
-        for thread in threading.enumerate():
-            if thread is me or thread.daemon:
-                continue
-            thread.join(self.cancel_grace)
-            if thread.is_alive():
-                stuck.append(thread.name)
+        keeping = [t for t in threading.enumerate() if not t.daemon and t is not me]
+        # An ordered set: a thread may be in both lists.
+        waited = dict.fromkeys([*keeping, *_threads_left_by_stops()])
+        deadline = time.monotonic() + self.cancel_grace
+        for thread in waited:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [thread.name for thread in waited if thread.is_alive()]
         if stuck:
+            # The stop left them behind: not a clean end, whatever came before.
+            code = code or EX_SHUTDOWN_TIMEOUT
             self._report(
                 logging.ERROR,
-                "Threads still running at exit: %s; exiting without them",
+                "Threads still running at exit: %s; exiting without them "
+                "(exit code %d)",
                 ", ".join(stuck),
+                code,
             )
             self._exit_now(code)
 
@@ -990,7 +1063,7 @@ class Worker(Service):
             force_wait.cancel()
             await asyncio.wait([force_wait])  # gone before stuck tasks are listed
         if stop_task.done():
-            code = EX_OK
+            code = EX_FAILURE if self._child_stop_failed else EX_OK
             if not stop_task.cancelled():
                 exc = stop_task.exception()
                 if exc is not None:
@@ -1093,6 +1166,26 @@ def _loops_given(
             todo.extend(getattr(service, "_children", ()))
         if loop is not None:
             yield service, loop
+
+
+def _ignored(signum: int) -> bool:
+    """True if ``signum`` is ignored now (``SIG_IGN``), as nohup leaves SIGHUP."""
+    try:
+        return signal.getsignal(signum) == signal.SIG_IGN
+    except (ValueError, OSError):  # pragma: no cover - not a valid signal here
+        return False
+
+
+def _threads_left_by_stops() -> list[threading.Thread]:
+    """The threads ServiceThread stops returned without (still alive).
+
+    :func:`mode.threads.threads_left_running`; an empty list for a
+    mode-service that does not record them.
+    """
+    from mode import threads
+
+    left = getattr(threads, "threads_left_running", None)
+    return list(left()) if callable(left) else []
 
 
 def _stack_of(task: asyncio.Task[Any]) -> str:

@@ -13,7 +13,7 @@ from pprint import pprint
 from typing import IO, Any
 
 from mode.utils.futures import all_tasks
-from mode.utils.tracebacks import print_task_stack
+from mode.utils.tracebacks import _safe_locals, print_task_stack
 
 __all__ = ["cry", "print_task_name"]
 
@@ -50,6 +50,18 @@ def _require_writable(file: object, caller: str) -> None:
         )
 
 
+class _Shown:
+    """A value that pprint shows as the given text (its safe repr)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
@@ -78,6 +90,11 @@ def cry(
 
     Meant for diagnostics: a task whose stack or a frame whose locals
     cannot be shown gets a one-line note instead of stopping the report.
+    Locals are shown safely, since the report ends up in logs: a variable
+    whose name looks secret (``password``, ``token``, ``api_key``,
+    ``session``... in any case) is shown as ``<redacted>``, any other value's
+    repr is cut after 200 characters (marked ``...<N more chars>``); see
+    :mod:`mode.utils.tracebacks`.
     Raises TypeError if ``file`` has no ``write()`` method.
     """
     _require_writable(file, "cry()")
@@ -96,7 +113,11 @@ def cry(
         print("LOCAL VARIABLES", file=file)
         print(line2, file=file)
         try:
-            pprint(frame.f_locals, stream=file)
+            shown = {
+                name: _Shown(text)
+                for name, text in _safe_locals(frame.f_locals).items()
+            }
+            pprint(shown, stream=file)
         except Exception as exc:
             print(f"<locals cannot be shown: {exc!r}>", file=file)
         loop = running if thread is current else getattr(thread, "loop", None)
