@@ -505,6 +505,13 @@ ROWS: list[Row] = [
         TypeError,
         "throw() expects an exception instance, got str",
     ),
+    Row(
+        "queues",
+        'FlowControlEvent(loop="loop")',
+        lambda: queues.FlowControlEvent(loop=bad("loop")),
+        TypeError,
+        "FlowControlEvent(loop=...) must be an event loop or None, not str",
+    ),
     # mode.utils.futures
     Row(
         "futures",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import Mock
 
 import pytest
 
@@ -29,6 +32,56 @@ def test_explicit_loop_owns_the_event() -> None:
         assert event.loop is loop
     finally:
         loop.close()
+
+
+def test_loop_like_stand_in_is_accepted() -> None:
+    # As in the original (and as Service(loop=...) does): tests pass a mock
+    # for the loop.  Anything with callable create_task and call_soon will do.
+    stand_in = Mock()
+    event = Event(loop=stand_in)
+    assert event.loop is stand_in
+    event.set()
+    assert event.is_set()
+    event.clear()
+    assert not event.is_set()
+    spec_mock = Mock(spec=asyncio.AbstractEventLoop)
+    assert Event(loop=spec_mock).loop is spec_mock
+    duck: Any = SimpleNamespace(create_task=print, call_soon=print)
+    assert Event(loop=duck).loop is duck
+
+
+@pytest.mark.parametrize(
+    "not_a_loop",
+    [
+        "loop",
+        5,
+        object(),
+        SimpleNamespace(create_task=print),  # no call_soon
+        SimpleNamespace(call_soon=print),  # no create_task
+        SimpleNamespace(create_task=1, call_soon=1),  # not callable
+    ],
+    ids=["str", "int", "object", "no-call_soon", "no-create_task", "not-callable"],
+)
+def test_non_loop_is_refused(not_a_loop: Any) -> None:
+    with pytest.raises(TypeError, match=r"Event\(loop=\.\.\.\) must be an event loop"):
+        Event(loop=not_a_loop)
+
+
+async def test_wait_on_a_stand_in_loop_raises_at_once() -> None:
+    # A stand-in never runs: waiting on it could only hang.
+    event = Event(loop=Mock())
+    with pytest.raises(RuntimeError, match="belongs to loop"):
+        await event.wait()
+    event.set()
+    assert await event.wait() is True  # set: no loop needed
+
+
+async def test_set_threadsafe_goes_through_the_stand_in() -> None:
+    stand_in = Mock()
+    event = Event(loop=stand_in)
+    event.set_threadsafe()
+    stand_in.call_soon_threadsafe.assert_called_once_with(event.set)
+    assert not event.is_set()  # the stand-in did not run the call
 
 
 def test_repr() -> None:

@@ -13,6 +13,7 @@ import gc
 import sys
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 
@@ -99,6 +100,45 @@ def test_flow_control_loop_outside_a_loop() -> None:
             fc.loop = "loop"  # type: ignore[assignment]
     finally:
         loop.close()
+
+
+def test_flow_control_accepts_a_stand_in_loop() -> None:
+    # As in the original (and as Service(loop=...) does): tests pass a mock
+    # for the loop.  Its events keep it; suspend/resume work without a loop.
+    stand_in = Mock()
+    fc = FlowControlEvent(loop=stand_in)
+    assert fc.loop is stand_in
+    assert fc._resume.loop is stand_in
+    assert fc._suspend.loop is stand_in
+    assert not fc.is_active()
+    fc.resume()
+    assert fc.is_active()
+    fc.suspend()
+    assert not fc.is_active()
+    other = FlowControlEvent()
+    other.loop = stand_in
+    assert other.loop is stand_in
+    assert other._resume.loop is stand_in
+    # The queues accept (and ignore) loop= as before.
+    queue: FlowControlQueue[int] = FlowControlQueue(
+        flow_control=fc, loop=stand_in, clear_on_resume=True
+    )
+    queue.put_nowait(1)
+    assert queue.qsize() == 1
+    throwable: ThrowableQueue[int] = ThrowableQueue(flow_control=fc, loop=stand_in)
+    assert throwable.empty()
+
+
+@pytest.mark.parametrize("not_a_loop", ["loop", 5, object()])
+def test_flow_control_refuses_a_non_loop(not_a_loop: Any) -> None:
+    with pytest.raises(
+        TypeError, match=r"FlowControlEvent\(loop=\.\.\.\) must be an event loop"
+    ):
+        FlowControlEvent(loop=not_a_loop)
+    with pytest.raises(
+        TypeError, match=r"FlowControlEvent\.loop must be an event loop"
+    ):
+        FlowControlEvent().loop = not_a_loop
 
 
 async def test_flow_control_loop_is_the_running_loop() -> None:

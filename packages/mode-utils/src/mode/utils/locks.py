@@ -23,6 +23,20 @@ __all__ = ["Event"]
 _bind_lock = threading.Lock()
 
 
+def _is_loop_like(loop: object) -> bool:
+    """Whether ``loop`` may be given as an event's owner loop.
+
+    An event loop, or a stand-in for one: anything with callable
+    ``create_task`` and ``call_soon`` (tests pass a ``unittest.mock.Mock``,
+    which the original accepted, and so does ``Service(loop=...)``).  A str,
+    a number or a plain object is refused.
+    """
+    return isinstance(loop, asyncio.AbstractEventLoop) or (
+        callable(getattr(loop, "create_task", None))
+        and callable(getattr(loop, "call_soon", None))
+    )
+
+
 class Event:
     """A flag that coroutines can wait for, owned by one event loop.
 
@@ -38,12 +52,22 @@ class Event:
     Like :class:`asyncio.Event` it is not thread-safe: :meth:`set` and
     :meth:`clear` must be called from the thread running the owning loop.
     From any other thread use :meth:`set_threadsafe`.
+
+    ``loop`` may also be a stand-in for a loop (anything with callable
+    ``create_task`` and ``call_soon``, such as a ``unittest.mock.Mock`` in
+    tests), as the original allowed.  Such an event can be set, cleared and
+    read; :meth:`wait` on it raises :exc:`RuntimeError` unless it is set
+    (the stand-in is not the running loop), and :meth:`set_threadsafe`
+    hands the :meth:`set` to its ``call_soon_threadsafe``.
+
+    Raises :exc:`TypeError` if ``loop`` is neither None, an event loop nor
+    such a stand-in.
     """
 
     __slots__ = ("__dict__", "_loop", "_value", "_waiters")
 
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
+        if loop is not None and not _is_loop_like(loop):
             raise TypeError(
                 f"Event(loop=...) must be an event loop or None, not "
                 f"{type(loop).__name__}"

@@ -24,7 +24,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 from weakref import WeakSet
 
-from .locks import Event
+from .locks import Event, _is_loop_like
 
 __all__ = ["FlowControlEvent", "FlowControlQueue", "ThrowableQueue"]
 
@@ -95,7 +95,12 @@ class FlowControlEvent:
 
     ``loop`` is passed on to the internal :class:`~mode.utils.locks.Event`
     objects (an explicit owner loop); by default they bind to the running
-    loop on first use.  See :attr:`loop`.
+    loop on first use.  See :attr:`loop`.  Like :class:`~mode.utils.locks.Event`
+    it may be a stand-in for a loop (anything with callable ``create_task``
+    and ``call_soon``, such as a ``unittest.mock.Mock`` in tests).
+
+    Raises TypeError if ``loop`` is neither None, an event loop nor such a
+    stand-in.
     """
 
     def __init__(
@@ -104,6 +109,11 @@ class FlowControlEvent:
         initially_suspended: bool = True,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
+        if loop is not None and not _is_loop_like(loop):
+            raise TypeError(
+                "FlowControlEvent(loop=...) must be an event loop or None, "
+                f"not {type(loop).__name__}"
+            )
         self._loop = loop
         self._resume = Event(loop=loop)
         self._suspend = Event(loop=loop)
@@ -126,10 +136,12 @@ class FlowControlEvent:
         an event nobody waited on yet gives None (as the original's
         attribute did when no loop was given).  Reading it binds nothing.
 
-        Setting it makes that loop the owner, as ``loop=`` would have.
+        Setting it makes that loop the owner, as ``loop=`` would have (a
+        stand-in for a loop is taken, as by ``loop=``).
 
         Raises:
-            TypeError: set to something that is not an event loop.
+            TypeError: set to something that is neither an event loop nor a
+                stand-in for one.
             RuntimeError: set to a loop other than the one it is bound to.
         """
         loop = self._loop or self._resume._loop or self._suspend._loop
@@ -142,7 +154,7 @@ class FlowControlEvent:
 
     @loop.setter
     def loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        if not isinstance(loop, asyncio.AbstractEventLoop):
+        if not _is_loop_like(loop):
             raise TypeError(
                 "FlowControlEvent.loop must be an event loop, "
                 f"not {type(loop).__name__}"
