@@ -29,7 +29,13 @@ from mode.exceptions import AlreadyStartedError, ServiceCycleError
 from mode.locals import Proxy
 from mode.proxy import ServiceProxy
 from mode.supervisors import Backoff, OneForOneSupervisor
-from mode.threads import MethodQueue, QueueServiceThread, ServiceThread
+from mode.threads import (
+    MethodQueue,
+    QueueServiceThread,
+    ServiceThread,
+    WorkerThread,
+    join_threads_left_running,
+)
 from mode.timers import Timer
 from mode.types.services import ServiceT
 
@@ -120,6 +126,13 @@ def _bad_shutdown_timeout_class() -> type[Service]:
         shutdown_timeout = bad("10")
 
     return Slow  # pragma: no cover - the class statement raises
+
+
+def _bad_wait_for_shutdown_class() -> type[Service]:
+    class Waits(Service):
+        wait_for_shutdown = bad("no")
+
+    return Waits  # pragma: no cover - the class statement raises
 
 
 async def _start_bad_shutdown_timeout() -> None:
@@ -397,6 +410,53 @@ ROWS: list[Row] = [
     ),
     Row(
         "services",
+        'Service.timer(float("inf"))',
+        lambda: Service.timer(float("inf")),
+        ValueError,
+        "Service.timer interval must be a finite number of seconds, not inf: "
+        "for a method that runs once, use @Service.task",
+    ),
+    Row(
+        "services",
+        "Service.timer(0.01, max_drift_correction=-1)",
+        lambda: Service.timer(0.01, max_drift_correction=-1),
+        ValueError,
+        "Service.timer max_drift_correction must be a finite number of seconds, "
+        "0 or more (such as 0.1), not -1",
+    ),
+    Row(
+        "services",
+        'Service.timer(0.01, max_drift_correction=float("nan"))',
+        lambda: Service.timer(0.01, max_drift_correction=float("nan")),
+        ValueError,
+        "Service.timer max_drift_correction must be a finite number of seconds, "
+        "0 or more (such as 0.1), not nan",
+    ),
+    Row(
+        "services",
+        'Service.timer(0.01, max_drift_correction="x")',
+        lambda: Service.timer(0.01, max_drift_correction=bad("x")),
+        ValueError,
+        "Service.timer max_drift_correction must be a finite number of seconds, "
+        "0 or more (such as 0.1), not 'x'",
+    ),
+    Row(
+        "services",
+        "Service.timer(0.01, max_drift_correction=None)",
+        lambda: Service.timer(0.01, max_drift_correction=bad(None)),
+        TypeError,
+        "Service.timer max_drift_correction must be a number of seconds (0 or "
+        "more, such as 0.1), not NoneType",
+    ),
+    Row(
+        "services",
+        'Service.timer(0.01, exec_first="no")',
+        lambda: Service.timer(0.01, exec_first=bad("no")),
+        TypeError,
+        "Service.timer exec_first= must be True or False, not str",
+    ),
+    Row(
+        "services",
         "Service.timer(1.0)(5)",
         lambda: Service.timer(1.0)(bad(5)),
         TypeError,
@@ -476,6 +536,21 @@ ROWS: list[Row] = [
     ),
     Row(
         "services",
+        "await service.crash(ValueError(), exc=KeyError())",
+        _service_method("crash", ValueError(), exc=KeyError()),
+        TypeError,
+        "crash() takes the exception once: crash(exc) or crash(exc=exc), not both",
+    ),
+    Row(
+        "services",
+        'class Waits(Service): wait_for_shutdown = "no"',
+        _bad_wait_for_shutdown_class,
+        TypeError,
+        "class _bad_wait_for_shutdown_class.<locals>.Waits: wait_for_shutdown "
+        "must be True or False, not str",
+    ),
+    Row(
+        "services",
         'class Slow(Service): shutdown_timeout = "10"',
         _bad_shutdown_timeout_class,
         TypeError,
@@ -521,6 +596,20 @@ ROWS: list[Row] = [
         lambda: SyncSignal[Any]().connect(bad(5)),
         TypeError,
         "SyncSignal: a signal receiver must be callable, got int 5",
+    ),
+    Row(
+        "signals",
+        'Signal().connect(fun, weak="no")',
+        lambda: Signal[Any]().connect(print, weak=bad("no")),
+        TypeError,
+        "Signal: connect() weak= must be True or False, not str",
+    ),
+    Row(
+        "signals",
+        "SyncSignal().connect(weak=1)",
+        lambda: SyncSignal[Any]().connect(weak=bad(1)),
+        TypeError,
+        "SyncSignal: connect() weak= must be True or False, not int",
     ),
     Row(
         "signals",
@@ -821,6 +910,36 @@ ROWS: list[Row] = [
     ),
     Row(
         "threads",
+        'ServiceThread(thread_join_timeout=float("inf"))',
+        lambda: ServiceThread(thread_join_timeout=float("inf")),
+        ValueError,
+        "thread_join_timeout must be a finite number of seconds up to "
+        "threading.TIMEOUT_MAX, not inf",
+    ),
+    Row(
+        "threads",
+        "ServiceThread(thread_join_timeout=1e12)",
+        lambda: ServiceThread(thread_join_timeout=1e12),
+        ValueError,
+        "thread_join_timeout must be a finite number of seconds up to "
+        "threading.TIMEOUT_MAX, not 1000000000000.0",
+    ),
+    Row(
+        "threads",
+        'ServiceThread(thread_join_timeout=float("nan"))',
+        lambda: ServiceThread(thread_join_timeout=float("nan")),
+        ValueError,
+        "thread_join_timeout must be a number of seconds, not nan",
+    ),
+    Row(
+        "threads",
+        'ServiceThread(keepalive_interval=float("nan"))',
+        lambda: ServiceThread(keepalive_interval=float("nan")),
+        ValueError,
+        "keepalive_interval must be a number of seconds, not nan",
+    ),
+    Row(
+        "threads",
         "ServiceThread(keepalive_interval=5, keepalive_threshold=1)",
         lambda: ServiceThread(keepalive_interval=5, keepalive_threshold=1),
         ValueError,
@@ -847,6 +966,20 @@ ROWS: list[Row] = [
         lambda: ServiceThread(thread_loop=bad("loop")),
         TypeError,
         "ServiceThread thread_loop= must be an event loop or None, not str",
+    ),
+    Row(
+        "threads",
+        'QueueServiceThread(loop="loop")',
+        lambda: Threaded(loop=bad("loop")),
+        TypeError,
+        "ServiceThread loop= must be an event loop or None, not str",
+    ),
+    Row(
+        "threads",
+        'WorkerThread(thread, daemon="no")',
+        lambda: WorkerThread(Threaded(), daemon="no"),
+        TypeError,
+        "WorkerThread daemon= must be True or False, not 'no'",
     ),
     Row(
         "threads",
@@ -898,6 +1031,14 @@ ROWS: list[Row] = [
         TypeError,
         "MethodQueue.call() needs an asyncio.Future as promise, not int (use "
         "loop.create_future())",
+    ),
+    Row(
+        "threads",
+        'join_threads_left_running(float("inf"))',
+        lambda: join_threads_left_running(float("inf")),
+        ValueError,
+        "timeout must be a finite number of seconds up to threading.TIMEOUT_MAX, "
+        "not inf",
     ),
     # mode.proxy
     Row(

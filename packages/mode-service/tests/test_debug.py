@@ -10,6 +10,7 @@ import sys
 import time
 import traceback
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,10 +69,129 @@ async def test_custom_exception_class() -> None:
             block_the_loop()
 
 
-async def test_an_idle_loop_is_not_blocking() -> None:
-    async with BlockingDetector(0.02) as detector:
-        await asyncio.sleep(0.06)  # three timeouts of an idle, healthy loop
+async def test_an_idle_loop_is_not_blocking(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The switch re-arms every 0.96 timeouts, so on an idle loop the alarm
+    # would (almost) never fire: make it re-arm every third timeout, so that
+    # the alarm fires, three times, while the loop idles.  The test's own
+    # code never runs while an alarm is due: it waits for the third alarm
+    # in one await, and that alarm's re-arm is an hour away.
+    monkeypatch.setattr(mode.debug, "REARM_RATIO", 3.0)
+    loop = asyncio.get_running_loop()
+    third: asyncio.Future[None] = loop.create_future()
+    detector = BlockingDetector(0.02)
+    on_alarm = detector._on_alarm
+    alarms = 0
+
+    def counting(signum: int, frame: types.FrameType | None) -> None:
+        nonlocal alarms
+        alarms += 1
+        if alarms == 3:
+            detector.timeout = 3600.0
+        on_alarm(signum, frame)  # raises if it judged the loop blocked
+        if alarms == 3:
+            loop.call_soon_threadsafe(third.set_result, None)
+
+    detector._on_alarm = counting  # type: ignore[method-assign]
+    async with detector:
+        await asyncio.wait_for(third, timeout=10)
         assert not detector.crashed
+    assert alarms == 3
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_an_alarm_outside_the_watched_loop_disarms_without_raising() -> None:
+    # The loop the detector watches is not running (it ended before the
+    # switch could disarm the alarm): the code the alarm lands in is not
+    # the loop's (it was pytest's own report hook once), so it must not
+    # raise there; and it is not re-armed.
+    detector = BlockingDetector(0.05)
+    loop = asyncio.new_event_loop()
+    try:
+        detector._watched_loop = loop
+        arm_alarm(100.0)
+        detector._on_alarm(signal.SIGALRM, sys._getframe())  # no exception
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        detector._watched_loop = None  # the switch is gone
+        arm_alarm(100.0)
+        detector._on_alarm(signal.SIGALRM, sys._getframe())
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        arm_alarm(0)
+        loop.close()
+
+
+OUTSIDE_THE_LOOP = """
+import asyncio, signal, sys, time
+from mode.debug import Blocking, BlockingDetector
+
+if sys.argv[1] == "uvloop":
+    import uvloop
+
+    loop = uvloop.new_event_loop()
+else:
+    loop = asyncio.new_event_loop()
+detector = BlockingDetector(0.05)
+
+
+def armed() -> bool:
+    return signal.getitimer(signal.ITIMER_REAL)[0] > 0
+
+
+async def until_armed() -> None:
+    while not armed():
+        await asyncio.sleep(0)
+
+
+async def begin() -> None:
+    await detector.start()
+    await until_armed()
+
+
+def busy(seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
+async def block() -> None:
+    await until_armed()
+    busy(5.0)
+
+
+# The loop stops with the alarm armed (as when a test's loop ends before the
+# detector stopped): plain code running then is not interrupted.
+loop.run_until_complete(begin())
+busy(0.5)
+print("OUTSIDE-NOT-INTERRUPTED", flush=True)
+assert not armed()
+# Run again, the loop is watched again: a block is caught.
+try:
+    loop.run_until_complete(block())
+except Blocking:
+    print("INSIDE-CAUGHT", flush=True)
+loop.run_until_complete(detector.stop())
+loop.close()
+assert not armed()
+"""
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "uvloop"])
+def test_the_alarm_never_raises_outside_the_watched_loop(
+    backend: str, tmp_path: Path
+) -> None:
+    if backend == "uvloop":
+        pytest.importorskip("uvloop")
+    # A file, not -c: code in "<string>" counts as the standard library's.
+    script = tmp_path / "outside.py"
+    script.write_text(OUTSIDE_THE_LOOP)
+    proc = subprocess.run(
+        [sys.executable, str(script), backend],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["OUTSIDE-NOT-INTERRUPTED", "INSIDE-CAUGHT"]
 
 
 async def test_unsupported_platform_disables_itself(
@@ -139,8 +259,9 @@ def test_stdlib_called_by_the_loop_is_loop_machinery() -> None:
     )
 
 
-def test_alarm_in_selector_rearms_without_raising() -> None:
+async def test_alarm_in_selector_rearms_without_raising() -> None:
     detector = BlockingDetector(50.0)
+    detector._watched_loop = asyncio.get_running_loop()
 
     def frame() -> types.FrameType:
         code = compile("import sys; f = sys._getframe()", "selectors.py", "exec")

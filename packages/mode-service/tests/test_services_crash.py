@@ -228,3 +228,14 @@ async def test_a_crash_outside_an_except_block_still_logs_the_traceback(
     (record,) = crash_records(caplog)
     assert record.exc_info is not None
     assert record.exc_info[1] is exc
+
+
+async def test_crash_takes_the_exception_by_the_originals_keyword() -> None:
+    s = Service()
+    reason = ValueError("by keyword")
+    await s.crash(exc=reason)  # the keyword of the original's ServiceThread
+    assert s.crashed
+    assert s.crash_reason is reason
+    other = Service()
+    await other.crash(reason=reason)
+    assert other.crash_reason is reason

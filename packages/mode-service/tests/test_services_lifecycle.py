@@ -919,3 +919,264 @@ async def test_a_log_with_its_own_logger_is_called_whatever_our_level(
         (logging.DEBUG, "Shutting down..."),
         (logging.DEBUG, "-Stopped!"),
     ]
+
+
+# -- concurrent restarts and stops during a start ---------------------------
+
+
+class _Copies(Service):
+    """Counts its hooks and how many copies of its task run at once."""
+
+    def __post_init__(self) -> None:
+        self.hooks: list[str] = []
+        self.running = 0
+        self.most_running = 0
+        self.task_began = asyncio.Event()
+
+    async def on_start(self) -> None:
+        self.hooks.append("on_start")
+        await asyncio.sleep(0)  # a start that yields, as real ones do
+
+    async def on_stop(self) -> None:
+        self.hooks.append("on_stop")
+        await asyncio.sleep(0)
+
+    @Service.task
+    async def _work(self) -> None:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        self.task_began.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.running -= 1
+
+
+def _live(service: Service) -> list[asyncio.Future[Any]]:
+    return [f for f in service._futures if not f.done()]
+
+
+async def test_concurrent_restarts_run_one_after_the_other() -> None:
+    s = _Copies()
+    await s.start()
+    await s.task_began.wait()
+    await asyncio.gather(*(s.restart() for _ in range(5)))
+    # Serialised: five whole restarts, never two at once.
+    assert s.hooks == ["on_start"] + ["on_stop", "on_start"] * 5
+    assert s.restart_count == 5
+    assert len(_live(s)) == 1
+    await s.stop()
+    assert s.hooks.count("on_start") == s.hooks.count("on_stop") == 6
+    assert s.most_running == 1
+    assert not _live(s)
+
+
+async def test_a_cancelled_restart_lets_the_next_one_run() -> None:
+    gate = asyncio.Event()
+
+    class S(_Copies):
+        async def on_restart(self) -> None:
+            await gate.wait()
+
+    s = S()
+    await s.start()
+    first = asyncio.create_task(s.restart())
+    waiting = asyncio.create_task(s.restart())  # queued behind the first
+    third = asyncio.create_task(s.restart())
+    await s.wait_until_stopped()  # the first restart is stopping
+    waiting.cancel()
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    gate.set()
+    await asyncio.wait_for(third, 5)
+    assert s.state == "running"
+    assert len(_live(s)) == 1
+    await s.stop()
+    assert s.hooks.count("on_start") == s.hooks.count("on_stop")
+
+
+async def test_restart_called_inside_restart_is_refused() -> None:
+    class S(Service):
+        async def on_restart(self) -> None:
+            await self.restart()
+
+    s = S()
+    await s.start()
+    with pytest.raises(RuntimeError, match="called from inside its restart"):
+        await s.restart()
+    await s.stop()
+    s.service_reset()
+    await s.start()  # the refused restart left the service usable
+    await s.stop()
+
+
+async def test_stop_during_start_waits_for_on_start_then_runs_on_stop() -> None:
+    order: list[str] = []
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    class S(Service):
+        async def on_start(self) -> None:
+            order.append("on_start begins")
+            entered.set()
+            await release.wait()
+            order.append("on_start ends")
+
+        async def on_started(self) -> None:
+            order.append("on_started")  # pragma: no cover - must not run
+
+        async def on_stop(self) -> None:
+            order.append("on_stop")
+
+        @Service.task
+        async def _bg(self) -> None:
+            order.append("task ran")  # pragma: no cover - must not start
+
+    s = S()
+    child = s.add_dependency(Service())
+    starting = asyncio.create_task(s.start())
+    await entered.wait()
+    stopping = asyncio.create_task(s.stop())
+    await s.wait_until_stopped()  # the stop has begun
+    assert order == ["on_start begins"]  # on_stop waits for on_start
+    release.set()
+    await asyncio.wait_for(asyncio.gather(starting, stopping), 5)
+    assert order == ["on_start begins", "on_start ends", "on_stop"]
+    assert not s._futures
+    assert not child.started
+
+
+async def test_stop_during_start_wakes_an_on_start_that_waits_on_the_service() -> None:
+    order: list[str] = []
+    entered = asyncio.Event()
+
+    class S(Service):
+        async def on_start(self) -> None:
+            entered.set()
+            await self.sleep(3600)  # woken by the stop
+            order.append("on_start ends")
+
+        async def on_stop(self) -> None:
+            order.append("on_stop")
+
+    s = S()
+    starting = asyncio.create_task(s.start())
+    await entered.wait()
+    await asyncio.wait_for(s.stop(), 5)
+    assert order == ["on_start ends", "on_stop"]
+    await starting
+
+
+async def test_stop_during_start_gives_up_waiting_after_shutdown_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    class S(Service):
+        shutdown_timeout = 0.01
+
+        async def on_start(self) -> None:
+            entered.set()
+            await release.wait()  # ignores the stop
+
+    s = S()
+    starting = asyncio.create_task(s.start())
+    await entered.wait()
+    await asyncio.wait_for(s.stop(), 5)  # bounded: goes on without it
+    assert "still starting 0.01 s after stop() was called" in caplog.text
+    assert "release.wait()" in caplog.text  # where the start waits
+    release.set()
+    await starting
+
+
+async def test_stop_called_by_on_start_itself_does_not_wait_for_it() -> None:
+    order: list[str] = []
+
+    class S(Service):
+        async def on_start(self) -> None:
+            await self.stop()
+            order.append("on_start ends")
+
+        async def on_stop(self) -> None:
+            order.append("on_stop")
+
+    s = S()
+    await asyncio.wait_for(s.start(), 5)
+    assert order == ["on_stop", "on_start ends"]
+    assert s.should_stop
+
+
+async def test_stop_during_a_child_start_waits_for_the_childs_on_start() -> None:
+    order: list[str] = []
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    class Child(Service):
+        async def on_start(self) -> None:
+            entered.set()
+            await release.wait()
+            order.append("child on_start ends")
+
+        async def on_stop(self) -> None:
+            order.append("child on_stop")
+
+    class Parent(Service):
+        async def on_stop(self) -> None:
+            order.append("parent on_stop")
+
+    parent = Parent()
+    parent.add_dependency(Child())
+    starting = asyncio.create_task(parent.start())
+    await entered.wait()
+    stopping = asyncio.create_task(parent.stop())
+    await parent.wait_until_stopped()
+    # The parent's own hooks are done: its on_stop need not wait for a child.
+    assert order == ["parent on_stop"]
+    release.set()
+    await asyncio.wait_for(asyncio.gather(starting, stopping), 5)
+    assert order == ["parent on_stop", "child on_start ends", "child on_stop"]
+
+
+def test_the_originals_task_mapping_and_stop_step_names() -> None:
+    class S(Service):
+        @Service.task
+        async def _one(self) -> None:
+            pass  # pragma: no cover - never started
+
+        @Service.timer(1.0)
+        async def _two(self) -> None:
+            pass  # pragma: no cover - never started
+
+    assert Service._tasks[S._get_class_id()] == {"_one", "_two"}
+    assert S._get_class_id() == f"{__name__}.{S.__qualname__}"
+    assert [t.fun.__name__ for t in S()._get_tasks()] == ["_one", "_two"]
+    for step in ("children", "futures", "exit_stacks"):
+        assert getattr(Service, f"_default_stop_{step}") is getattr(
+            Service, f"_stop_{step}"
+        )
+
+
+async def test_an_override_may_call_the_default_stop_steps() -> None:
+    ran: list[str] = []
+
+    class S(Service):
+        async def _stop_futures(self) -> None:
+            ran.append("before")
+            await self._default_stop_futures()
+
+        @Service.task
+        async def _bg(self) -> None:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                ran.append("task cancelled")
+
+    s = S()
+    await s.start()
+    await asyncio.sleep(0)
+    await s.stop()
+    assert ran == ["before", "task cancelled"]

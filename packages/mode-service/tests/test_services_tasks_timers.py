@@ -412,8 +412,9 @@ async def test_stop_from_one_of_several_own_tasks_waits_for_the_others() -> None
         for t in s._futures
         if isinstance(t, asyncio.Task) and "_stopper" in t.get_name()
     ]
-    await asyncio.wait_for(stopper, timeout=5)
+    await asyncio.wait_for(asyncio.wait([stopper]), timeout=5)
     assert order == ["other ended", "stop returned"]
+    assert stopper.cancelled()  # the stop ends the task that called it
     assert not s._futures
 
 

@@ -18,6 +18,13 @@ the event loop's own machinery runs (idle in its selector, or between
 callbacks), or while the detector's own task runs (its wake-up was merely
 late), is not a block: it is re-armed without raising, so the detector never
 breaks the loop it watches.
+
+The alarm raises only while the watched loop runs, that is inside one of
+its callbacks.  An alarm that lands while it does not run (the program runs
+the loop in pieces, or the loop ended before the detector could disarm the
+alarm: a test's loop torn down, say) is disarmed and raises nothing: the
+code running then is not the loop's, and may be anybody's (a test runner's
+own hooks).  The detector re-arms the alarm when the loop runs it again.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ from mode.utils.times import Seconds, want_seconds
 from .services import Service, _set_result_unless_done
 
 __all__ = ["Blocking", "BlockingDetector", "arm_alarm", "blocking_detection_supported"]
+
+_get_running_loop = asyncio.events._get_running_loop
 
 #: The detector wakes up after this fraction of its timeout to re-arm the alarm.
 REARM_RATIO = 0.96
@@ -163,6 +172,8 @@ class BlockingDetector(Service):
             )
         self.timeout: float = float(secs)
         self.raises = raises
+        #: The loop whose callbacks the armed alarm may interrupt (None: off).
+        self._watched_loop: asyncio.AbstractEventLoop | None = None
         super().__init__(**kwargs)
 
     @Service.task
@@ -174,15 +185,23 @@ class BlockingDetector(Service):
             )
             return
         previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        self._watched_loop = asyncio.get_running_loop()
         try:
             while not self.should_stop:
                 arm_alarm(self.timeout)
                 await self.sleep(self.timeout * REARM_RATIO)
         finally:
+            self._watched_loop = None
             arm_alarm(0)
             signal.signal(signal.SIGALRM, previous)
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        loop = self._watched_loop
+        if loop is None or _get_running_loop() is not loop:
+            # Not inside a callback of the watched loop: the code running now
+            # is somebody else's.  Stay quiet until the switch re-arms.
+            arm_alarm(0)
+            return
         arm_alarm(self.timeout)
         if _in_loop_machinery(frame) or _in_own_switch(frame):
             return

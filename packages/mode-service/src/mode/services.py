@@ -119,6 +119,7 @@ from collections.abc import (
     Coroutine,
     Generator,
     Iterable,
+    Iterator,
     Mapping,
     Sequence,
 )
@@ -194,6 +195,12 @@ _TaskFun: TypeAlias = Callable[[Any], Awaitable[Any]]
 
 #: The service owning the running background task (set by add_future).
 _task_owner: ContextVar[Service | None] = ContextVar("mode_task_owner", default=None)
+
+#: True in a task running a ``stop()`` or ``restart()`` that cancels that
+#: task when it returns (the task is one the stop would cancel: see
+#: Service._ends_calling_task).  The stops nested in it (children) leave
+#: the cancelling to the outermost call.
+_cancel_when_done: ContextVar[bool] = ContextVar("mode_cancel_when_done", default=False)
 
 _ACCEPTED_WAIT = (
     "coroutines, futures, other awaitables, or events (objects with a wait() "
@@ -310,6 +317,33 @@ def _check_shutdown_timeout(value: object, owner: object) -> None:
         )
 
 
+def _check_drift_correction(value: object) -> None:
+    """Check ``max_drift_correction`` of ``Service.timer`` when decorating.
+
+    The timer is built at every start; a value it would refuse is refused
+    here, so that the class fails where it is written, not at its first start.
+    """
+    try:
+        secs = float(want_seconds(value))  # type: ignore[call-overload]
+    except ValueError:  # a string that is no duration
+        secs = float("nan")
+    except TypeError:  # None, a bool, a list...
+        raise TypeError(
+            "Service.timer max_drift_correction must be a number of seconds "
+            f"(0 or more, such as 0.1), not {type(value).__name__}"
+        ) from None
+    if not 0 <= secs < float("inf"):
+        raise ValueError(
+            "Service.timer max_drift_correction must be a finite number of "
+            f"seconds, 0 or more (such as 0.1), not {value!r}"
+        )
+
+
+def _check_bool(what: str, value: object) -> None:
+    if type(value) is not bool:
+        raise TypeError(f"{what} must be True or False, not {type(value).__name__}")
+
+
 def _owner_name(owner: object) -> str:
     if isinstance(owner, type):
         return f"class {owner.__qualname__}"
@@ -380,13 +414,16 @@ if sys.version_info >= (3, 12):  # pragma: no cover - coverage runs on 3.11
 else:
     # asyncio.current_task() is Python code on 3.11 (about 170 ns, called for
     # every service stop and every task); this is the same lookup, without
-    # the argument handling.
-    _current_tasks: dict[Any, asyncio.Task[Any]] = getattr(  # noqa: B009 - untyped
-        asyncio.tasks, "_current_tasks"
-    )
+    # the argument handling.  An asyncio without that private dict gets the
+    # public function instead (slower).
+    _current_tasks: Any = getattr(asyncio.tasks, "_current_tasks", None)
+    if isinstance(_current_tasks, dict):
 
-    def _current_task() -> asyncio.Task[Any] | None:
-        return _current_tasks.get(_get_running_loop())
+        def _current_task() -> asyncio.Task[Any] | None:
+            return _current_tasks.get(_get_running_loop())  # type: ignore[no-any-return]
+
+    else:
+        _current_task = asyncio.current_task
 
 
 #: Stands in for a set a service makes on first use: an empty frozenset, so
@@ -665,14 +702,27 @@ class ServiceBase(ServiceT):
         exc_val: BaseException | None = None,
         exc_tb: TracebackType | None = None,
     ) -> None:
-        """Stop the service, then reset it (even if the stop raised).
+        """Stop the service, then reset it (even if the stop raised an error).
 
         The exception of the ``async with`` body, if any, is not suppressed.
+        A stop that is interrupted (cancelled) is not reset: no task of the
+        service is left running, and it stays stopping until ``stop()`` is
+        called again to finish the stop (see the module documentation).
         """
         try:
             await self.stop()
-        finally:
-            self.service_reset()
+        except BaseException:
+            # An interrupted stop (cancelled: a timeout around the block,
+            # say) is not reset: the service stays "stopping", with no task
+            # left running, until stop() is called again to finish it.
+            if not self._stop_unfinished():
+                self.service_reset()
+            raise
+        self.service_reset()
+
+    def _stop_unfinished(self) -> bool:
+        """Whether a stop was interrupted and stop() has yet to finish it."""
+        return False
 
     def __repr__(self) -> str:
         info = self._repr_info()
@@ -764,6 +814,21 @@ class Service(ServiceBase, ServiceCallbacks):
 
     _task_names: ClassVar[tuple[str, ...]] = ()
 
+    #: The names of the ``@Service.task`` attributes of every service class,
+    #: keyed by :meth:`_get_class_id`, as the original kept them (read-only
+    #: here: the tasks started are those of the class).
+    _tasks: ClassVar[dict[str, set[str]]] = {}
+
+    # Lifecycle bookkeeping, on the class until a service needs its own: the
+    # task running a start hook (a stop waits for the hook), the stops
+    # waiting for it, the step an interrupted stop resumes at, and the
+    # restart in progress with the restarts queued behind it.
+    _start_hooks_task: asyncio.Task[Any] | None = None
+    _start_waiters: list[asyncio.Future[None]] | None = None
+    _stop_resume: int | None = None
+    _restart_task: asyncio.Task[Any] | None = None
+    _restart_queue: list[asyncio.Future[None]] | None = None
+
     _started: Event
     _stopped: Event
     _shutdown: Event
@@ -778,6 +843,9 @@ class Service(ServiceBase, ServiceCallbacks):
         timeout = vars(cls).get("shutdown_timeout")
         if timeout is not None and not isinstance(timeout, property):
             _check_shutdown_timeout(timeout, cls)
+        wait = vars(cls).get("wait_for_shutdown", False)
+        if not isinstance(wait, property):
+            _check_bool(f"class {cls.__qualname__}: wait_for_shutdown", wait)
         cls._init_subclass_tasks()
 
     @classmethod
@@ -792,6 +860,17 @@ class Service(ServiceBase, ServiceCallbacks):
         cls._task_names = tuple(
             name for name in names if isinstance(getattr(cls, name), ServiceTask)
         )
+        Service._tasks[cls._get_class_id()] = set(cls._task_names)
+
+    @classmethod
+    def _get_class_id(cls) -> str:
+        """Return ``module.qualname``: the key of the class in :attr:`_tasks`."""
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    def _get_tasks(self) -> Iterator[ServiceTask]:
+        """Yield the ``@Service.task`` objects a start runs, in class order."""
+        for name in self._task_names:
+            yield getattr(self, name)
 
     # -- decorators --------------------------------------------------------
 
@@ -830,8 +909,10 @@ class Service(ServiceBase, ServiceCallbacks):
         method's qualified name).
 
         Raises:
-            ValueError: ``interval`` is not positive.
-            TypeError: ``interval`` is not a number of seconds.
+            ValueError: ``interval`` is not positive and finite, or
+                ``max_drift_correction`` is not 0 or more and finite.
+            TypeError: ``interval`` or ``max_drift_correction`` is not a
+                number of seconds, or ``exec_first`` is not a bool.
         """
         if callable(interval):
             raise TypeError(
@@ -848,6 +929,14 @@ class Service(ServiceBase, ServiceCallbacks):
                 f"Service.timer interval must be a positive number of seconds, "
                 f"not {interval!r}"
             )
+        if interval_s == float("inf"):
+            raise ValueError(
+                f"Service.timer interval must be a finite number of seconds, "
+                f"not {interval!r}: for a method that runs once, use "
+                "@Service.task"
+            )
+        _check_drift_correction(max_drift_correction)
+        _check_bool("Service.timer exec_first=", exec_first)
 
         def _decorate(fun: _TaskFun) -> ServiceTask:
             _check_task_fun("Service.timer", fun)
@@ -1595,34 +1684,55 @@ class Service(ServiceBase, ServiceCallbacks):
         await self._actually_start()
 
     async def _actually_start(self) -> None:
-        if not self.restart_count:
-            for dep in self.on_init_dependencies():
-                self.add_dependency(dep)
-            await self.on_first_start()
-        if self._halted():
-            return
+        # While this task runs a hook of the start (on_first_start, on_start,
+        # on_started) it is _start_hooks_task: a stop() from elsewhere waits
+        # for the hook before it runs on_stop.  Not while children start:
+        # each child's stop waits for its own hooks.
+        me = self._start_hooks_task = _current_task()
         try:
-            chatty = self._log_mundane("Starting...")
-            await self.on_start()
+            if not self.restart_count:
+                for dep in self.on_init_dependencies():
+                    self.add_dependency(dep)
+                await self.on_first_start()
             if self._halted():
                 return
-            for name in self._task_names:
-                self.add_future(getattr(self, name).fun(self))
-            for child in self._children:
-                await child.maybe_start()
+            try:
+                chatty = self._log_mundane("Starting...")
+                await self.on_start()
                 if self._halted():
                     return
-            if chatty:
-                self.log.debug("Started.")
-            await self.on_started()
-        except BaseException:
-            exc_type, exc, tb = sys.exc_info()
-            stack, astack = self._exit_stack, self._async_exit_stack
-            if stack is not None:
-                stack.__exit__(exc_type, exc, tb)
-            if astack is not None:
-                await astack.__aexit__(exc_type, exc, tb)
-            raise
+                for name in self._task_names:
+                    self.add_future(getattr(self, name).fun(self))
+                if self._children:
+                    self._end_start_hooks()
+                    for child in self._children:
+                        await child.maybe_start()
+                        if self._halted():
+                            return
+                    self._start_hooks_task = me
+                if chatty:
+                    self.log.debug("Started.")
+                await self.on_started()
+            except BaseException:
+                exc_type, exc, tb = sys.exc_info()
+                stack, astack = self._exit_stack, self._async_exit_stack
+                if stack is not None:
+                    stack.__exit__(exc_type, exc, tb)
+                if astack is not None:
+                    await astack.__aexit__(exc_type, exc, tb)
+                raise
+        finally:
+            self._start_hooks_task = None
+            if self._start_waiters is not None:
+                self._end_start_hooks()
+
+    def _end_start_hooks(self) -> None:
+        # Out of the start's hooks: release the stops waiting for them.
+        self._start_hooks_task = None
+        waiters = self._start_waiters
+        if waiters is not None:
+            self._start_waiters = None
+            _resolve_all(waiters)
 
     async def maybe_start(self) -> bool:
         """Start the service unless it is started; return True if it started."""
@@ -1670,17 +1780,29 @@ class Service(ServiceBase, ServiceCallbacks):
             return None
         return log
 
-    async def crash(self, reason: BaseException) -> None:
+    async def crash(
+        self, reason: BaseException | None = None, *, exc: BaseException | None = None
+    ) -> None:
         """Crash the service because of ``reason`` (see the module docs).
 
         Logs ``reason`` with its traceback (once: not again when the same
         exception reaches a service already crashed by it), marks the service
         and its children crashed, and hands the crash to the nearest
         supervisor, or marks the whole tree crashed if there is none.
+        ``exc=`` is another name for ``reason`` (the keyword of the
+        original's ``ServiceThread.crash``).
 
         Raises:
-            TypeError: ``reason`` is not an exception instance.
+            TypeError: ``reason`` is not an exception instance, or both
+                ``reason`` and ``exc`` are given.
         """
+        if exc is not None:
+            if reason is not None:
+                raise TypeError(
+                    "crash() takes the exception once: crash(exc) or "
+                    "crash(exc=exc), not both"
+                )
+            reason = exc
         if not isinstance(reason, BaseException):
             raise TypeError(
                 f"crash() expects an exception instance as the reason, not "
@@ -1749,81 +1871,268 @@ class Service(ServiceBase, ServiceCallbacks):
     async def stop(self) -> None:
         """Stop the service: hooks, children, tasks, contexts (module docs).
 
-        Idempotent.  Bounded: waits for the shutdown flag and for cancelled
-        tasks at most :attr:`shutdown_timeout` each, logging what is stuck.
+        Idempotent.  Bounded: waits for a start hook in progress, for the
+        shutdown flag and for cancelled tasks at most
+        :attr:`shutdown_timeout` each, logging what is stuck.  If it is
+        cancelled, it still cancels the tasks of the service and of the
+        services below it (bounded) before the cancellation propagates; a
+        later ``stop()`` finishes the rest.  Called by a task that the stop
+        would cancel (a task of this service or of one below it), it cancels
+        that task when it returns to it.
 
         Raises:
             Exception: the first error raised by ``on_stop``, a context exit
                 or ``on_shutdown``, once the whole stop has run.
         """
         if self._stopped.is_set():
-            if self._stop_task is not None:
-                await self._wait_for_running_stop()
+            await self._stop_again()
+            return
+        if _task_owner.get() is not None:  # called by a service's task
+            await self._stop_in_task(0)
             return
         self._stop_task = _current_task()
         try:
-            await self._stop_steps()
+            await self._stop_steps(0)
         finally:
             self._stop_task = None
             if self._stop_waiters:
-                waiters, self._stop_waiters = self._stop_waiters, []
-                for fut in waiters:
-                    _set_result_unless_done(fut)
+                self._release_stop_waiters()
 
-    async def _wait_for_running_stop(self) -> None:
-        if asyncio.current_task() is self._stop_task:
-            return  # stop() re-entered from inside itself: a dependency cycle
+    def _release_stop_waiters(self) -> None:
+        waiters, self._stop_waiters = self._stop_waiters, []
+        for fut in waiters:
+            _set_result_unless_done(fut)
+
+    async def _stop_in_task(self, first: int) -> None:
+        # stop() from a task: run the stop steps from ``first``, and cancel
+        # the task at the end if it is one the stop would have cancelled.
+        me = _current_task()
+        ending = me is not None and self._ends_calling_task(me)
+        token = _cancel_when_done.set(True) if ending else None
+        try:
+            self._stop_task = me
+            try:
+                await self._stop_steps(first)
+            finally:
+                self._stop_task = None
+                if self._stop_waiters:
+                    self._release_stop_waiters()
+        finally:
+            if token is not None:
+                assert me is not None  # ending implies a task
+                _cancel_when_done.reset(token)
+                me.cancel()
+
+    def _ends_calling_task(self, me: asyncio.Task[Any]) -> bool:
+        """Whether ``me`` is to be cancelled when a stop()/restart() returns.
+
+        True for a task of this service or of a service below it (one the
+        stop cancels; it is spared only because it runs the stop), unless
+        an outer stop()/restart() in the same task does the cancelling.
+        """
+        owner = _task_owner.get()
+        if owner is None or _cancel_when_done.get() or me not in owner._futures:
+            return False
+        try:
+            return self._is_self_or_ancestor_of(owner)
+        except TypeError:  # a mock beacon (tests): no tree
+            return owner is self
+
+    async def _stop_again(self) -> None:
+        # stop() once the stop has begun: wait for the stop running in
+        # another task, then finish it if it was interrupted.
+        while self._stop_task is not None:
+            if not await self._wait_for_running_stop():
+                return
+        first = self._stop_resume
+        if first is not None:
+            self._stop_resume = None
+            await self._stop_in_task(first)
+        elif _task_owner.get() is not None:
+            # Stopped already: a task of the service still running (added
+            # after the stop, or stuck past it) ends too.
+            me = _current_task()
+            if me is not None and self._ends_calling_task(me):
+                me.cancel()
+
+    async def _wait_for_running_stop(self) -> bool:
+        """Wait for the stop running in another task; False if it must not.
+
+        Returns False at once when called from the task of that stop (a
+        dependency cycle), or from a task the running stop waits for: that
+        task is cancelled, unless it is the stopping task's own business.
+        """
+        me = _current_task()
+        if me is self._stop_task:
+            return False  # stop() re-entered from inside itself: a cycle
         owner = _task_owner.get()
         if owner is not None and self._is_self_or_ancestor_of(owner):
-            return  # the running stop is waiting for this very task
+            # The running stop waits for this very task: do not wait for it.
+            if me is not None and self._ends_calling_task(me):
+                me.cancel()
+            return False
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._stop_waiters.append(fut)
         await fut
+        return True
 
     def _is_self_or_ancestor_of(self, service: ServiceT) -> bool:
         return any(node.data is self for node in service.beacon.walk())
 
-    async def _stop_steps(self) -> None:
-        chatty = self._log_mundane("Stopping...")
-        self._stopped_set()
+    async def _stop_steps(self, first: int) -> None:
+        # The steps of a stop, from step ``first`` (0 for a whole stop; an
+        # interrupted stop resumes where it was: see _STOP_RESUME).  ``step``
+        # tracks the progress, for the resumption.
+        step = first
+        if first:
+            chatty = self._log_mundane("Stopping (finishing an interrupted stop)...")
+        else:
+            chatty = self._log_mundane("Stopping...")
+            self._stopped_set()
         error: Exception | None = None
-        try:
-            await self.on_stop()
-        except Exception as exc:
-            error = self._stop_error(error, exc, "on_stop")
-        # The three steps below are skipped when they have nothing to do and
-        # are not overridden (ServiceThread does): a coroutine each, per
-        # service of a tree.
         cls = type(self)
-        if self._children or cls._stop_children is not _base_stop_children:
-            await self._stop_children()
-        if chatty:
-            self.log.debug("Shutting down...")
-        if self.wait_for_shutdown:
-            if chatty:
-                self.log.debug("Waiting for shutdown")
-            await self._wait_for_shutdown_flag()
-            if chatty:
-                self.log.debug("Shutting down now")
-        if self._futures or cls._stop_futures is not _base_stop_futures:
-            await self._stop_futures()
-        if (
-            self._exit_stack is not None
-            or self._async_exit_stack is not None
-            or cls._stop_exit_stacks is not _base_stop_exit_stacks
-        ):
-            try:
-                await self._stop_exit_stacks()
-            except Exception as exc:
-                error = self._stop_error(error, exc, "exiting contexts")
         try:
-            await self.on_shutdown()
-        except Exception as exc:
-            error = self._stop_error(error, exc, "on_shutdown")
+            if self._start_hooks_task is not None:
+                await self._wait_for_start_hooks()
+            if first <= 1:
+                step = 1
+                try:
+                    await self.on_stop()
+                except Exception as exc:
+                    error = self._stop_error(error, exc, "on_stop")
+            # The three steps below are skipped when they have nothing to do
+            # and are not overridden (ServiceThread does): a coroutine each,
+            # per service of a tree.
+            step = 2
+            if self._children or cls._stop_children is not _base_stop_children:
+                await self._stop_children()
+            step = 3
+            if chatty:
+                self.log.debug("Shutting down...")
+            if self.wait_for_shutdown:
+                if chatty:
+                    self.log.debug("Waiting for shutdown")
+                await self._wait_for_shutdown_flag()
+                if chatty:
+                    self.log.debug("Shutting down now")
+            step = 4
+            if self._futures or cls._stop_futures is not _base_stop_futures:
+                await self._stop_futures()
+            step = 5
+            if (
+                self._exit_stack is not None
+                or self._async_exit_stack is not None
+                or cls._stop_exit_stacks is not _base_stop_exit_stacks
+            ):
+                try:
+                    await self._stop_exit_stacks()
+                except Exception as exc:
+                    error = self._stop_error(error, exc, "exiting contexts")
+            if first <= 6:
+                step = 6
+                try:
+                    await self.on_shutdown()
+                except Exception as exc:
+                    error = self._stop_error(error, exc, "on_shutdown")
+        except GeneratorExit:  # the coroutine is closed: nothing may run
+            raise
+        except BaseException:  # cancelled (or worse) half-way
+            self._stop_resume = _STOP_RESUME[step]
+            await self._end_tasks_of_interrupted_stop()
+            raise
         if chatty:
             self.log.debug("-Stopped!")
         if error is not None:
             raise error
+
+    async def _wait_for_start_hooks(self) -> None:
+        # stop() during start(): wait (bounded) until the start is out of
+        # its hooks, so that on_stop never runs beside on_start.  The stop
+        # has set the stopped flag: the start goes no further.
+        starting = self._start_hooks_task
+        if starting is None or starting is _current_task():
+            return  # called by a start hook itself: waiting would deadlock
+        loop = asyncio.get_running_loop()
+        if starting.get_loop() is not loop:
+            return  # a start in another thread (ServiceThread) sees the flag
+        fut: asyncio.Future[None] = loop.create_future()
+        if self._start_waiters is None:
+            self._start_waiters = []
+        self._start_waiters.append(fut)
+        try:
+            await asyncio.wait([fut], timeout=self.shutdown_timeout)
+        finally:
+            waiters = self._start_waiters
+            if waiters is not None and fut in waiters:
+                waiters.remove(fut)
+        if not fut.done() and not starting.done():
+            from mode.utils.tracebacks import format_task_stack  # lazy: rare
+
+            self.log.error(
+                "%r is still starting %r s after stop() was called "
+                "(shutdown_timeout); the stop goes on beside it.  The start "
+                "waits at:\n%s",
+                self,
+                self.shutdown_timeout,
+                format_task_stack(starting),
+            )
+
+    async def _end_tasks_of_interrupted_stop(self) -> None:
+        """End the tasks of this service and of the services below it.
+
+        Runs when a stop is interrupted (cancelled, say), before the
+        interruption propagates: the services below whose stop had not
+        begun are marked stopping (their stop runs when stop() is called
+        again), and every task of the tree on this loop is cancelled and
+        awaited, at most :attr:`shutdown_timeout` (a repeated cancellation
+        does not cut that wait short).  A stop nested in the parent's stop,
+        in the same task, leaves this to the parent's.
+        """
+        me = _current_task()
+        parent = getattr(self.beacon, "parent", None)
+        above = getattr(parent, "data", None)
+        if me is not None and isinstance(above, Service) and above._stop_task is me:
+            return
+        loop = asyncio.get_running_loop()
+        services = self._tree_on_this_loop()
+        for service in services[1:]:
+            if not service._stopped.is_set():
+                service._stop_resume = 0
+                service._stopped_set()
+        timeout = self.shutdown_timeout
+        deadline = loop.time() + timeout
+        pending = _tasks_to_end(services, loop, me)
+        while pending:
+            for fut in pending:
+                fut.cancel()
+            while (remaining := deadline - loop.time()) > 0:
+                try:
+                    await asyncio.wait(pending, timeout=remaining)
+                    break
+                except asyncio.CancelledError:
+                    continue  # cancelled again: finish ending the tasks first
+            stuck = [f for f in pending if not f.done()]
+            if stuck:
+                self._report_stuck(stuck, timeout)
+                return
+            pending = _tasks_to_end(services, loop, me)  # any added meanwhile
+
+    def _tree_on_this_loop(self) -> list[Service]:
+        # This service and those below it whose children stop here (not in
+        # a thread of their own, as a ServiceThread's do).
+        found: list[Service] = [self]
+        seen = {id(self)}
+        i = 0
+        while i < len(found):
+            service = found[i]
+            i += 1
+            if type(service)._stop_children is not _base_stop_children:
+                continue
+            for child in service._children:
+                if isinstance(child, Service) and id(child) not in seen:
+                    seen.add(id(child))
+                    found.append(child)
+        return found
 
     def _stop_error(
         self, first: Exception | None, exc: Exception, where: str
@@ -1937,6 +2246,13 @@ class Service(ServiceBase, ServiceCallbacks):
             if astack is not None:
                 await astack.__aexit__(None, None, None)
 
+    # The original's names for the default bodies of the three steps above:
+    # an override of ``_stop_children`` (say) may run the default with
+    # ``await self._default_stop_children()``.
+    _default_stop_children = _stop_children
+    _default_stop_futures = _stop_futures
+    _default_stop_exit_stacks = _stop_exit_stacks
+
     # The exit stacks exist only once a context is added: most services never
     # add one, and each stack costs a deque (about 0.7 KB) per service.
 
@@ -1968,11 +2284,72 @@ class Service(ServiceBase, ServiceCallbacks):
         """Stop, reset, run ``on_restart`` and start again.
 
         ``on_first_start`` and ``on_init_dependencies`` do not run again.
+        Restarts of a service run one at a time, in the order they were
+        called: a restart called while another runs waits for it, then
+        restarts the service once more.  Called by a task of the service
+        (or of one below it), the restart runs, starting new copies of the
+        service's tasks, and the calling task is cancelled when it returns.
+
+        Raises:
+            RuntimeError: called from inside a restart of the same service
+                (from ``on_restart`` or a hook of the stop or start it runs),
+                which would wait for itself.
+            Exception: whatever the stop, ``on_restart`` or the start raised.
         """
+        me = _current_task()
+        queue = self._restart_queue
+        if queue is None:
+            self._restart_queue = []
+        elif me is not None and me is self._restart_task:
+            raise RuntimeError(
+                f"restart() of {self!r} called from inside its restart (in "
+                "on_restart, or a hook of the stop or start it runs): it would "
+                "wait for itself.  Let the running restart finish instead."
+            )
+        else:
+            await self._wait_for_restart_turn(queue)
+        self._restart_task = me
+        try:
+            if me is not None and self._ends_calling_task(me):
+                token = _cancel_when_done.set(True)
+                try:
+                    await self._restart_steps()
+                finally:
+                    _cancel_when_done.reset(token)
+                    me.cancel()
+            else:
+                await self._restart_steps()
+        finally:
+            self._restart_task = None
+            self._pass_restart_turn()
+
+    async def _restart_steps(self) -> None:
         await self.stop()
         self.service_reset()
         await self.on_restart()
         await self.start()
+
+    async def _wait_for_restart_turn(self, queue: list[asyncio.Future[None]]) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue.append(fut)
+        try:
+            await fut
+        except BaseException:
+            if fut.done() and not fut.cancelled():
+                self._pass_restart_turn()  # handed the turn just now: pass it
+            elif fut in queue:
+                queue.remove(fut)
+            raise
+
+    def _pass_restart_turn(self) -> None:
+        # The restart running ended: the first restart queued runs next.
+        queue = self._restart_queue
+        while queue:
+            fut = queue.pop(0)
+            if not fut.done():
+                _resolve_all([fut])
+                return
+        self._restart_queue = None
 
     def service_reset(self) -> None:
         """Make the service startable again (and its children).
@@ -1992,6 +2369,8 @@ class Service(ServiceBase, ServiceCallbacks):
             self._crashed = self._new_crashed_event()
             self._crash_reason = None
             self._halt = False
+            if self._stop_resume is not None:
+                self._stop_resume = None  # the unfinished stop is given up
             for child in self._children:
                 child.service_reset()
         finally:
@@ -2027,6 +2406,9 @@ class Service(ServiceBase, ServiceCallbacks):
     def should_stop(self) -> bool:
         """True if the service is stopping or stopped, or crashed."""
         return self._halt
+
+    def _stop_unfinished(self) -> bool:
+        return self._stop_resume is not None
 
     def _halted(self) -> bool:
         # should_stop as a method: type checkers narrow properties across
@@ -2095,6 +2477,23 @@ _base_stop_children = Service._stop_children
 _base_stop_futures = Service._stop_futures
 _base_stop_exit_stacks = Service._stop_exit_stacks
 
+#: The step an interrupted stop resumes at, by the step it was at: the hooks
+#: (1: on_stop, 6: on_shutdown) are not run again; the other steps are.
+_STOP_RESUME = (0, 2, 2, 3, 4, 5, 7, 7)
+
+
+def _tasks_to_end(
+    services: Iterable[Service],
+    loop: asyncio.AbstractEventLoop,
+    me: asyncio.Task[Any] | None,
+) -> list[asyncio.Future[Any]]:
+    return [
+        fut
+        for service in services
+        for fut in service._futures
+        if not fut.done() and fut is not me and fut.get_loop() is loop
+    ]
+
 
 class _AwaitableService(Service):
     """The service made by :meth:`Service.from_awaitable`."""
@@ -2119,6 +2518,11 @@ class _AwaitableService(Service):
         except asyncio.CancelledError:
             if not self.should_stop:
                 raise
+
+    async def _wait_for_start_hooks(self) -> None:
+        # The start waits for the awaitable, which on_stop cancels and
+        # awaits (bounded, reporting it if it is stuck): the stop goes on.
+        return
 
     async def on_stop(self) -> None:
         fut, self._fut = self._fut, None

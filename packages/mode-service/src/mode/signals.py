@@ -524,8 +524,14 @@ class BaseSignal(BaseSignalT[T]):
         Raises:
             TypeError: ``fun`` is not callable, cannot be weakly referenced with
                 ``weak=True``, or is async while the signal is a
-                :class:`SyncSignal`.
+                :class:`SyncSignal`; ``weak`` is not a bool (a truthy
+                string such as ``"no"`` would have meant True).
         """
+        if not isinstance(weak, bool):
+            raise TypeError(
+                f"{self.label or type(self).__name__}: connect() weak= must be "
+                f"True or False, not {type(weak).__name__}"
+            )
         if fun is None:
 
             def decorator(f: _F) -> _F:

@@ -44,7 +44,13 @@ Start
     ``start()`` waits (a task failing at once, say) is raised by
     ``start()`` the same way, as in the original.  With
     ``wait_for_thread = False`` ``start()`` returns at once and a start-up
-    error crashes the service.
+    error crashes the service.  If the caller of ``start()`` is cancelled
+    (``asyncio.timeout``, the Worker's SIGTERM), or ``stop()`` is called,
+    while the thread still starts, the start is cancelled in the thread:
+    the hook running there (``on_start``, say) gets a CancelledError, and
+    the thread stops its side and ends.  ``start()`` then raises the
+    CancelledError, or returns if it was ``stop()`` (as ``Service.start()``
+    does when the service is stopped while it starts).
 
 Stop
     ``stop()`` runs ``on_stop`` in the parent, wakes the thread, waits (at
@@ -58,10 +64,25 @@ Stop
     faust's) still gets the children, tasks and contexts stopped after it.
     ``stop()`` on a service never started returns at once.  A thread that
     does not end in time is logged at error level with its current stack
-    and left behind; *decision*: worker threads are daemon threads (the
-    original used non-daemon threads, so one stuck thread kept the process
-    from exiting).  Pass ``Worker=`` a :class:`WorkerThread` subclass made
-    with ``daemon=False`` to change that.
+    and left behind: :attr:`~ServiceThread.thread_left_running` is then
+    true, and :func:`threads_left_running` lists it until it ends (so a
+    program can exit non-zero, or wait with
+    :func:`join_threads_left_running`).  *Decision*: worker threads are
+    daemon threads (the original used non-daemon threads, so one stuck
+    thread kept the process from exiting).  Pass ``Worker=`` a
+    :class:`WorkerThread` subclass made with ``daemon=False`` to change
+    that.
+
+One deadline for the threads of a tree
+    When one ``stop()`` stops several ServiceThreads (the children of a
+    service, the Worker's tree), the waits for their threads share one
+    deadline: the first of them that waits sets it to its own
+    ``shutdown_timeout + thread_join_timeout`` from then; the others wait
+    at most until then (their own timeouts still apply).  Twenty stuck
+    threads cost what one costs, not twenty times it.  A thread whose stop
+    begins after that deadline is asked to stop but not waited for; it is
+    left behind as above, and ends on its own if it is not stuck.  A
+    cancelled ``stop()`` does not wait for the thread either.
 
 Crashes
     An exception in a task running in the thread crashes the service as
@@ -121,7 +142,13 @@ from mode.utils.locks import Event
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.types.trees import NodeT
 
-from .services import _NONE_YET, Service, _resolve_all, _set_result_unless_done
+from .services import (
+    _NONE_YET,
+    Service,
+    _current_task,
+    _resolve_all,
+    _set_result_unless_done,
+)
 from .types.services import ServiceT
 from .types.supervisors import SupervisorStrategyT
 
@@ -133,6 +160,8 @@ __all__ = [
     "QueuedServiceThread",
     "ServiceThread",
     "WorkerThread",
+    "join_threads_left_running",
+    "threads_left_running",
 ]
 
 T = TypeVar("T")
@@ -216,6 +245,71 @@ def _format_thread_stack(thread: threading.Thread | None) -> str:
     return "".join(traceback.format_stack(frame))
 
 
+# -- threads left running ----------------------------------------------------
+
+#: The threads a ServiceThread's stop() returned without (an ordered set);
+#: a thread removes itself when it ends.  Guarded by _left_lock.
+_left_running: dict[WorkerThread, None] = {}
+_left_lock = threading.Lock()
+
+
+def _leave_running(thread: WorkerThread) -> None:
+    with _left_lock:
+        if thread.is_alive():
+            _left_running[thread] = None
+
+
+def _forget_left(thread: WorkerThread) -> None:
+    with _left_lock:
+        _left_running.pop(thread, None)
+
+
+def threads_left_running() -> list[WorkerThread]:
+    """Return the threads of ServiceThreads that a ``stop()`` left running.
+
+    ``ServiceThread.stop()`` is bounded: once its deadline has passed it
+    returns even if the thread has not ended (stuck in a call that does not
+    return, or ignoring its stop), logs the thread's stack, and records the
+    thread here.  A thread leaves the list when it ends.  A program (the
+    Worker) reads it at exit: a non-daemon thread in it keeps the process
+    from exiting, and any of them means the stop was not clean.
+
+    Thread-safe; never blocks.
+
+    Returns:
+        The :class:`WorkerThread` objects still alive, daemon or not
+        (``thread.daemon`` tells), in the order they were left behind.
+    """
+    with _left_lock:
+        for thread in [t for t in _left_running if not t.is_alive()]:
+            del _left_running[thread]
+        return list(_left_running)
+
+
+def join_threads_left_running(timeout: float) -> list[WorkerThread]:
+    """Wait until the threads left running have ended, ``timeout`` in all.
+
+    One deadline for all of them, not ``timeout`` seconds each: twenty stuck
+    threads cost ``timeout``, not twenty times it.  Blocks the calling
+    thread: call it where no event loop runs (after the loop closed, at
+    exit), or through ``asyncio.to_thread``.
+
+    Arguments:
+        timeout: Seconds to wait at most (0: only look).
+
+    Returns:
+        The threads still alive after the wait (:func:`threads_left_running`).
+
+    Raises:
+        TypeError, ValueError: ``timeout`` is not a number of seconds from
+            0 to ``threading.TIMEOUT_MAX``.
+    """
+    deadline = monotonic() + _join_timeout("timeout", timeout)
+    for thread in threads_left_running():
+        thread.join(max(0.0, deadline - monotonic()))
+    return threads_left_running()
+
+
 class _CrossThreadEvent(Event):
     """An :class:`~mode.utils.locks.Event` shared by two threads' loops.
 
@@ -265,6 +359,45 @@ class _CrossThreadEvent(Event):
         finally:
             with self._lock:
                 self._waiters.remove(fut)
+
+
+class _CrossThreadHaltFlag(_CrossThreadEvent):
+    """A ServiceThread's ``_stopped`` or ``_crashed`` flag.
+
+    As for a :class:`~mode.Service` (see ``mode.services._HaltFlag``), code
+    written for the original sets these by hand (faust's tests end a
+    service with ``service._stopped.set()``): setting one from outside
+    makes ``should_stop`` true in both loops, wakes the sleeps and waits of
+    both, and has the thread stop its side, as the original's thread did
+    when its ``_stopped`` flag was set.  The service's own stop and crash
+    set ``should_stop`` first and hand the stop to the thread themselves, in
+    their order.
+    """
+
+    __slots__ = ("_service",)
+
+    def __init__(self, service: ServiceThread) -> None:
+        super().__init__()
+        self._service = service
+
+    def set(self) -> None:
+        """Set the flag; set from outside, halt the service (see class)."""
+        super().set()
+        service = self._service
+        if not service._halt and self._drives(service):
+            service._halt = True
+            service._wake_halt_waiters()
+            service._request_thread_stop()
+
+    def clear(self) -> None:
+        """Clear the flag; the service halts on only if the other flag is set."""
+        super().clear()
+        service = self._service
+        if service._halt and self._drives(service):
+            service._halt = service._stopped.is_set() or service._crashed.is_set()
+
+    def _drives(self, service: ServiceThread) -> bool:
+        return service._stopped is self or service._crashed is self
 
 
 class _ThreadPort:
@@ -321,10 +454,18 @@ class WorkerThread(threading.Thread):
     that returns.  Keyword arguments go to :class:`threading.Thread`; the
     thread is a daemon unless ``daemon=False`` is given (see the module
     documentation), and is named after the service.
+
+    Raises:
+        TypeError: ``daemon`` is not True or False (``threading.Thread``
+            would take any value, and ``"no"`` would make a daemon).
     """
 
     def __init__(self, service: ServiceThread, **kwargs: Any) -> None:
-        kwargs.setdefault("daemon", True)
+        daemon = kwargs.setdefault("daemon", True)
+        if not isinstance(daemon, bool):
+            raise TypeError(
+                f"WorkerThread daemon= must be True or False, not {daemon!r}"
+            )
         kwargs.setdefault("name", f"{type(service).__name__}-thread")
         super().__init__(**kwargs)
         self.service = service
@@ -343,6 +484,7 @@ class WorkerThread(threading.Thread):
         # where the modules it needs may already be torn down.
         try:
             self.is_stopped.set()
+            _forget_left(self)
         except TypeError:  # pragma: no cover - interpreter shutdown only
             pass
 
@@ -358,6 +500,30 @@ class WorkerThread(threading.Thread):
             return False
         self.join(timeout)
         return not self.is_alive()
+
+
+class _SharedDeadline(NamedTuple):
+    """The deadline of the waits for threads in one stop of a tree.
+
+    Set by the first ServiceThread of that stop that waits for its thread
+    (``owner``), for the service whose ``stop()`` is the outermost one
+    running (see ``ServiceThread._outermost_stop``).  ``task`` and ``flag``
+    (that service's stopped flag) tell this stop from a later one.
+    """
+
+    deadline: float  # time.monotonic()
+    owner: ServiceThread
+    task: asyncio.Task[Any]
+    flag: Event
+
+
+#: The deadline shared in the stop of each tree being stopped, by the
+#: service whose stop() is the outermost (an entry of an earlier stop is
+#: replaced).  Only touched from the loops that stop services.
+_shared_deadlines: weakref.WeakKeyDictionary[Service, _SharedDeadline] = (
+    weakref.WeakKeyDictionary()
+)
+_shared_lock = threading.Lock()
 
 
 class _ThreadSideSupervisor:
@@ -393,7 +559,16 @@ class _RunHandles(_StopOutcome):
     futures of a later run.
     """
 
-    __slots__ = ("done", "shutdown", "start_waiter", "stop_request")
+    __slots__ = (
+        "cancel_start",
+        "done",
+        "shutdown",
+        "start_cancel_sent",
+        "start_over",
+        "start_task",
+        "start_waiter",
+        "stop_request",
+    )
 
     def __init__(
         self,
@@ -407,6 +582,17 @@ class _RunHandles(_StopOutcome):
         #: Set (from either thread) when the thread must stop its side: by
         #: the parent's stop() once on_stop has run, or by a crash.
         self.stop_request = _CrossThreadEvent()
+        #: Set by the parent when the start in the thread is not wanted any
+        #: more (stop() during the start, or the caller of start() was
+        #: cancelled); read by the thread when its start begins.
+        self.cancel_start = False
+        #: In the thread, while the start runs: the task running it.
+        self.start_task: asyncio.Task[Any] | None = None
+        #: In the thread: True once start_task was cancelled for the parent.
+        self.start_cancel_sent = False
+        #: Set by the thread when its start is over (done, failed or
+        #: cancelled): there is nothing to cancel any more.
+        self.start_over = False
         super().__init__()
 
 
@@ -447,7 +633,8 @@ class ServiceThread(Service):
             reads :attr:`thread_loop` before that.
         Worker: The :class:`WorkerThread` class to use.
         thread_join_timeout: Seconds ``stop()`` waits for the thread to end
-            once the service has stopped (default 10).
+            once the service has stopped (default 10; at most
+            ``threading.TIMEOUT_MAX``).
         keepalive_interval: Seconds between keepalive pings of the thread
             loop (default 1.0; 0 disables the keepalive).
         keepalive_threshold: Seconds without an answer after which the
@@ -462,7 +649,8 @@ class ServiceThread(Service):
             ``Worker`` not a :class:`WorkerThread` subclass, ``loop_factory``
             not callable.
         TypeError, ValueError: a timeout or interval is not a valid number
-            of seconds.
+            of seconds (``thread_join_timeout``: also infinite, NaN or more
+            than ``threading.TIMEOUT_MAX``, which ``Thread.join`` refuses).
     """
 
     abstract: ClassVar[bool] = True
@@ -535,10 +723,12 @@ class ServiceThread(Service):
         self._loop_factory = loop_factory
         if Worker is not None:
             self.Worker = Worker
-        if thread_join_timeout is not None:
-            self.thread_join_timeout = _non_negative(
-                "thread_join_timeout", thread_join_timeout
-            )
+        self.thread_join_timeout = _join_timeout(
+            "thread_join_timeout",
+            self.thread_join_timeout
+            if thread_join_timeout is None
+            else thread_join_timeout,
+        )
         if keepalive_interval is not None:
             self.keepalive_interval = _non_negative(
                 "keepalive_interval", keepalive_interval
@@ -580,6 +770,7 @@ class ServiceThread(Service):
         self._keepalive_reported = False
         self._ping_pending = False
         self._parent_tasks: set[asyncio.Task[Any]] = set()
+        self._left_thread: WorkerThread | None = None
         super().__init__(**kwargs)
         if thread_loop is not None:
             self._loop = thread_loop
@@ -590,13 +781,13 @@ class ServiceThread(Service):
         return _CrossThreadEvent()
 
     def _new_stopped_event(self) -> Event:
-        return _CrossThreadEvent()
+        return _CrossThreadHaltFlag(self)
 
     def _new_shutdown_event(self) -> Event:
         return _CrossThreadEvent()
 
     def _new_crashed_event(self) -> Event:
-        return _CrossThreadEvent()
+        return _CrossThreadHaltFlag(self)
 
     # The core keeps a set of futures woken when the service stops or
     # crashes; here both loops add to it, so it is guarded by a lock, and
@@ -872,6 +1063,8 @@ class ServiceThread(Service):
                 f"ServiceThread thread_loop= must be an event loop to start the "
                 f"service, not {type(given_thread_loop).__name__}"
             )
+        thread = self.Worker(self)  # a bad Worker raises before anything changes
+        self._left_thread = None
         self._forget_closed_thread_loop()
         self._parent_loop = loop
         self._started.set()
@@ -888,7 +1081,6 @@ class ServiceThread(Service):
         )
         self.last_wakeup_at = monotonic()
         self._keepalive_reported = self._ping_pending = False
-        thread = self.Worker(self)
         self._thread = thread
         try:
             thread.start()
@@ -908,18 +1100,23 @@ class ServiceThread(Service):
     async def _wait_started(self, waiter: asyncio.Future[None]) -> None:
         # A start-up error goes to the caller of start(); if the caller is
         # cancelled before it sees it, nobody would: then it is a crash.
+        # Whenever start() gives up waiting (cancelled, or a crash), the
+        # start still running in the thread is cancelled: the thread then
+        # stops its side and ends.
         try:
             try:
                 await waiter
             finally:
                 self._thread_running = None
         except asyncio.CancelledError:
+            self._cancel_thread_start()
             if waiter.done() and not waiter.cancelled():
                 exc = waiter.exception()
                 if exc is not None:
                     self._spawn_in_parent(self.crash(exc))
             raise
         except BaseException as exc:
+            self._cancel_thread_start()
             try:
                 await self._join_thread()
             except asyncio.CancelledError:
@@ -1011,24 +1208,45 @@ class ServiceThread(Service):
         Starts the service (``on_first_start``, ``on_start``, the tasks and
         the children, ``on_started``, ``on_thread_started``), hands the
         outcome to ``start()``, waits until the service stops or crashes,
-        then stops the thread's side (:meth:`_shutdown_thread`).
+        then stops the thread's side (:meth:`_shutdown_thread`).  A start
+        the parent cancels (``stop()`` during the start, or the caller of
+        ``start()`` cancelled) gets a CancelledError where it waits; the
+        thread then stops its side at once.
 
         Raises:
             RuntimeError: not called from the service's thread.
         """
         run = self._current_run()
         error: BaseException | None = None
+        cancelled = False  # for the parent: the thread ends, quietly
+        task = run.start_task = asyncio.current_task()
         try:
+            if run.cancel_start:  # stop() or a cancelled start() came first
+                raise asyncio.CancelledError()
             await self._actually_start()
             if not self._halted():
                 await self._on_thread_started_internal()
                 await self.on_thread_started()
         except BaseException as exc:
-            error = exc
-            self._report_error("{0!r} failed to start in its thread: {1!r}", self, exc)
+            if isinstance(exc, asyncio.CancelledError) and run.cancel_start:
+                # Cancelled for the parent: not an error.  A start() still
+                # waiting returns (stop() came during the start, as when a
+                # Service is stopped while it starts).
+                self.log.debug("The start was cancelled in the thread")
+                cancelled = True
+            else:
+                error = exc
+                self._report_error(
+                    "{0!r} failed to start in its thread: {1!r}", self, exc
+                )
+        finally:
+            run.start_task = None
+            run.start_over = True
+            if run.start_cancel_sent and task is not None:
+                task.uncancel()  # ours, delivered: the rest must not see it
         self._post_to_parent(self._on_start_result, run.start_waiter, error)
         try:
-            if error is None:
+            if error is None and not cancelled:
                 await run.stop_request.wait()
                 # The request may have been set before the wait began (it
                 # returns without yielding then): one loop iteration runs
@@ -1037,6 +1255,24 @@ class ServiceThread(Service):
                 await asyncio.sleep(0)
         finally:
             await self._stop_thread_side(run)
+
+    def _cancel_thread_start(self) -> None:
+        """Cancel the start running in the thread, if it still runs.
+
+        Called on the parent loop.  The task starting the service in the
+        thread gets a CancelledError (in ``on_start``, say), then the thread
+        stops its side and ends.  Does nothing once the start is over.
+        """
+        run = self._run
+        if run is not None and not (run.cancel_start or run.start_over):
+            run.cancel_start = True
+            self._port.call_soon(self._cancel_start_in_thread, run)
+
+    def _cancel_start_in_thread(self, run: _RunHandles) -> None:
+        task = run.start_task
+        if task is not None and not run.start_cancel_sent:
+            run.start_cancel_sent = True
+            task.cancel()
 
     def _on_start_result(
         self, waiter: asyncio.Future[None] | None, exc: BaseException | None
@@ -1215,7 +1451,11 @@ class ServiceThread(Service):
 
         Returns at once if the service was never started.  Called from the
         service's own thread, it asks the parent loop to stop the service
-        and returns.
+        and returns.  A start still running in the thread is cancelled
+        first.  Bounded: a thread that does not end in time is logged with
+        its stack and left behind (:attr:`thread_left_running`,
+        :func:`threads_left_running`); the waits for the threads of one
+        stop of a tree share one deadline.
 
         Raises:
             RuntimeError: awaited in a loop other than the parent loop.
@@ -1235,10 +1475,18 @@ class ServiceThread(Service):
                 f"stop() of {self!r} must be awaited in its parent loop "
                 f"{self._parent_loop!r}"
             )
+        self._cancel_thread_start()
+        cancelled = False
         try:
             await super().stop()
+        except asyncio.CancelledError:
+            cancelled = True  # the stop itself: no more waiting
+            raise
         finally:
-            await self._join_thread()
+            # Also when the stopped flag was set by hand before the start,
+            # and Service.stop() had nothing left to do.
+            self._request_thread_stop()
+            await self._join_thread(wait=not cancelled)
 
     def _stop_soon(self) -> None:
         self._spawn_in_parent(self.stop())
@@ -1278,40 +1526,125 @@ class ServiceThread(Service):
         if error is not None:
             self.log.error("Error stopping the thread: %r", error, exc_info=error)
 
+    def _outermost_stop(self, task: asyncio.Task[Any]) -> Service | None:
+        """The service whose ``stop()``, running in ``task``, is the outermost.
+
+        Walks up the tree from this service: the stops of the children run
+        in the task of their parent's stop, so the topmost service stopping
+        in ``task`` is where the stop of this tree began.  None if no stop
+        of this tree runs in ``task`` (a stop awaited elsewhere, say).
+        """
+        beacon: object = self.beacon  # checked: tests assign doubles
+        if not isinstance(beacon, NodeT):
+            return None
+        top: Service | None = None
+        for node in beacon.walk():
+            data = node.data
+            if isinstance(data, Service) and data._stop_task is task:
+                top = data
+        return top
+
+    def _wait_limit(self, name: str, own: float) -> tuple[float, str]:
+        """Seconds to wait for the thread now, and the limit's text for logs.
+
+        ``own`` (the timeout ``name`` of this wait), cut to the deadline
+        shared by the waits for threads in the stop of a tree: the first
+        ServiceThread of the stop that waits for its thread sets it to its
+        own ``shutdown_timeout + thread_join_timeout`` from then, and waits
+        as it always does; the others wait at most until then.  So N stuck
+        threads cost what one costs, not N times it.
+        """
+        task = _current_task()
+        top = None if task is None else self._outermost_stop(task)
+        if task is not None and top is not None:
+            now = monotonic()
+            with _shared_lock:
+                shared = _shared_deadlines.get(top)
+                if (
+                    shared is None
+                    or shared.task is not task
+                    or shared.flag is not top._stopped
+                ):
+                    deadline = now + self.shutdown_timeout + self.thread_join_timeout
+                    shared = _SharedDeadline(deadline, self, task, top._stopped)
+                    _shared_deadlines[top] = shared
+            if shared.owner is not self:
+                left = max(0.0, shared.deadline - now)
+                if left < own:
+                    return left, (
+                        f"{left:.3g} s (the deadline shared by the threads of "
+                        f"this stop; {name}={own!r} s)"
+                    )
+        return own, f"{name}={own!r} s"
+
     async def _wait_for_shutdown_flag(self) -> None:
         if self._shutdown.is_set():
             return
+        limit, within = self._wait_limit("shutdown_timeout", self.shutdown_timeout)
         try:
-            async with asyncio.timeout(self.shutdown_timeout):
+            async with asyncio.timeout(limit):
                 await self._shutdown.wait()
         except TimeoutError:
             self.log.error(
-                "The thread did not stop its side of the service within "
-                "shutdown_timeout=%r s; stopping anyway.  The thread is at:\n%s",
-                self.shutdown_timeout,
+                "The thread did not stop its side of the service within %s; "
+                "stopping anyway.  The thread is at:\n%s",
+                within,
                 _format_thread_stack(self._thread),
             )
 
-    async def _join_thread(self) -> None:
-        thread, done = self._thread, self._thread_done
-        if thread is not None and done is not None:
-            if not done.done():
-                await asyncio.wait([done], timeout=self.thread_join_timeout)
-            if done.done():
+    @property
+    def thread_left_running(self) -> bool:
+        """True if the last ``stop()`` returned before the thread ended.
+
+        The thread did not end within its deadline (see :meth:`stop`) and
+        still runs: the stop was not clean, and a non-daemon thread keeps
+        the process from exiting.  False again once the thread ends; every
+        such thread is also listed by :func:`threads_left_running`.
+        """
+        thread = self._left_thread
+        return thread is not None and thread.is_alive()
+
+    async def _join_thread(self, *, wait: bool = True) -> None:
+        try:
+            thread, done = self._thread, self._thread_done
+            if thread is not None and done is not None:
+                await self._wait_thread_end(thread, done, wait)
+        finally:
+            task, self._keepalive_task = self._keepalive_task, None
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
+
+    async def _wait_thread_end(
+        self, thread: WorkerThread, done: asyncio.Future[None], wait: bool
+    ) -> None:
+        # Waits at most the limit (none if the stop was cancelled); a thread
+        # still alive then (or when this wait is cancelled) is left behind.
+        limit, within = self._wait_limit(
+            "thread_join_timeout", self.thread_join_timeout
+        )
+        cancelled = not wait
+        try:
+            if not done.done() and wait:
+                try:
+                    await asyncio.wait([done], timeout=limit)
+                except asyncio.CancelledError:
+                    cancelled = True
+                    raise
+            if done.done():  # the thread has finished: join() returns at once
                 thread.join(self.thread_join_timeout)
+        finally:
             if thread.is_alive():
+                self._left_thread = thread
+                _leave_running(thread)
                 self.log.error(
-                    "Thread %s did not end within thread_join_timeout=%r s; "
-                    "leaving it behind (daemon=%r).  It is at:\n%s",
+                    "Thread %s did not end %s; leaving it behind (daemon=%r).  "
+                    "It is at:\n%s",
                     thread.name,
-                    self.thread_join_timeout,
+                    "before stop() was cancelled" if cancelled else f"within {within}",
                     thread.daemon,
                     _format_thread_stack(thread),
                 )
-        task, self._keepalive_task = self._keepalive_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
 
     def service_reset(self) -> None:
         """Make the service startable again (see :meth:`Service.service_reset`)."""
@@ -1494,8 +1827,22 @@ class _NotRunningError(RuntimeError):
 
 def _non_negative(name: str, value: Seconds) -> float:
     secs = want_seconds(value)
+    if secs != secs:  # NaN: no comparison holds, so it would pass the rest
+        raise ValueError(f"{name} must be a number of seconds, not nan")
     if secs < 0:
         raise ValueError(f"{name} must be 0 or more seconds, not {value!r}")
+    return secs
+
+
+def _join_timeout(name: str, value: Seconds) -> float:
+    # A timeout given to Thread.join(): finite and at most TIMEOUT_MAX, or
+    # every join raises (OverflowError, ValueError) when the stop needs it.
+    secs = _non_negative(name, value)
+    if secs > threading.TIMEOUT_MAX:
+        raise ValueError(
+            f"{name} must be a finite number of seconds up to "
+            f"threading.TIMEOUT_MAX, not {value!r}"
+        )
     return secs
 
 
