@@ -1093,6 +1093,41 @@ async def test_stop_during_start_gives_up_waiting_after_shutdown_timeout(
     await starting
 
 
+async def test_stop_does_not_wait_again_for_a_start_already_cancelled() -> None:
+    # The start was cancelled (by a timeout, or the Worker's stop, which
+    # gave it its own grace) and ignores it: the stop does not wait for it
+    # a second time (shutdown_timeout is long here), on_stop runs at once.
+    entered = asyncio.Event()
+    cancel_seen = asyncio.Event()
+    release = asyncio.Event()
+    order: list[str] = []
+
+    class S(Service):
+        shutdown_timeout = 60.0
+
+        async def on_start(self) -> None:
+            entered.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancel_seen.set()
+                await release.wait()  # ignores the cancellation
+                order.append("on_start ends")
+
+        async def on_stop(self) -> None:
+            order.append("on_stop")
+
+    s = S()
+    starting = asyncio.create_task(s.start())
+    await entered.wait()
+    starting.cancel()
+    await cancel_seen.wait()
+    await asyncio.wait_for(s.stop(), 5)
+    assert order == ["on_stop"]
+    release.set()
+    await asyncio.gather(starting, return_exceptions=True)
+
+
 async def test_stop_called_by_on_start_itself_does_not_wait_for_it() -> None:
     order: list[str] = []
 

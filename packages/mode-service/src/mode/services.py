@@ -44,13 +44,15 @@ Start order
 
 Stop order and bounds
     ``stop()`` sets ``_stopped`` (waking ``sleep()`` and ``wait*()`` at once),
+    waits for a start hook in progress (see *Stop during start* below),
     runs ``on_stop``, stops children in reverse start order, waits for
     ``set_shutdown()`` if ``wait_for_shutdown``, then cancels and awaits every
     task the service owns, exits the sync then async exit stacks and runs
     ``on_shutdown``.  Each of the two waits (the shutdown flag, the cancelled
     tasks) is bounded by :attr:`Service.shutdown_timeout` (default 10 s, so
     that both fit with room to spare in the 30 s a container orchestrator
-    gives a process between SIGTERM and SIGKILL).  When a wait times out, the
+    gives a process between SIGTERM and SIGKILL; the wait for a start hook
+    is bounded the same way).  When a wait times out, the
     tasks still running are logged at error level with the stack they wait
     in, and ``stop()`` goes on and returns (*decision*: the original raised
     ``TimeoutError`` out of ``stop()``, leaving the rest of the tree
@@ -65,8 +67,47 @@ Stop order and bounds
     task owned by the service or its children, which return at once since
     the first stop waits for them.  Child stops are awaited directly, not
     through a shielded task each (*decision*: one task per child made stops
-    slow and left orphans): if the task running ``stop()`` is cancelled, the
-    cancellation propagates and the rest of the stop does not run.
+    slow and left orphans).
+
+Lifecycle rules (*decisions*: the original left these cases undefined)
+    *Stop during start.*  ``stop()`` called while ``start()`` runs a hook
+    (``on_first_start``, ``on_start``, ``on_started``) sets the stopped flag
+    at once (which wakes ``sleep()`` and ``wait*()`` in the hook), then
+    waits for the hook to return before it runs ``on_stop``: the start's
+    hooks and the stop's never overlap.  The start sees the flag and goes
+    no further: no task is started, no further child, no ``on_started``.
+    The wait is bounded by :attr:`Service.shutdown_timeout`; a hook still
+    running then is logged with its stack and the stop goes on beside it.
+    A stop called by the start hook itself does not wait (it would wait for
+    itself).  While the start is starting children the parent's hooks are
+    not running, so the parent's stop goes on, and each child's stop waits
+    for the child's own hooks.
+
+    *A cancelled stop.*  When the task running ``stop()`` is cancelled (a
+    timeout around ``async with``, say), the stop still ends, before the
+    cancellation propagates, every task of the service and of the services
+    below it (cancelled and awaited, at most ``shutdown_timeout``; a second
+    cancellation does not cut that short).  The services below whose stop
+    had not begun are marked stopping.  What the stop did not get to (hooks,
+    children, contexts) is left for the next ``stop()``, which finishes it
+    (a hook that was interrupted is not run again); a ``stop()`` waiting
+    for the cancelled one does so at once.  ``async with`` does not reset a
+    service whose stop was cancelled: it stays "stopping" until stopped.
+
+    *A stop called by a task it would cancel.*  ``stop()`` called by a task
+    of the service, or of a service below it (a child stopping its parent),
+    runs the whole stop without waiting for the very task running it, and
+    then cancels that task: the task goes on until ``stop()`` returns to it
+    and gets the ``CancelledError`` at its next ``await``.  The same holds
+    for ``restart()``.  Nothing a stopped service owns keeps running.
+
+    *Restarts one at a time.*  Concurrent ``restart()`` calls of a service
+    run one after the other, in call order: each stops, resets, runs
+    ``on_restart`` and starts the service once, so at most one copy of each
+    ``@Service.task`` runs and ``on_start``/``on_stop`` calls pair up.  A
+    cancelled restart lets the next one run.  ``restart()`` called from
+    inside a restart of the same service (``on_restart``, say) raises
+    ``RuntimeError`` instead of waiting for itself.
 
 Background tasks
     Every task started by ``add_future``, ``@Service.task`` or
@@ -819,11 +860,11 @@ class Service(ServiceBase, ServiceCallbacks):
     #: here: the tasks started are those of the class).
     _tasks: ClassVar[dict[str, set[str]]] = {}
 
-    # Lifecycle bookkeeping, on the class until a service needs its own: the
-    # task running a start hook (a stop waits for the hook), the stops
+    # Lifecycle bookkeeping, on the class until a service needs its own:
+    # whether a start hook runs (a stop waits for the hook), the stops
     # waiting for it, the step an interrupted stop resumes at, and the
     # restart in progress with the restarts queued behind it.
-    _start_hooks_task: asyncio.Task[Any] | None = None
+    _in_start_hooks: bool = False
     _start_waiters: list[asyncio.Future[None]] | None = None
     _stop_resume: int | None = None
     _restart_task: asyncio.Task[Any] | None = None
@@ -1684,11 +1725,13 @@ class Service(ServiceBase, ServiceCallbacks):
         await self._actually_start()
 
     async def _actually_start(self) -> None:
-        # While this task runs a hook of the start (on_first_start, on_start,
-        # on_started) it is _start_hooks_task: a stop() from elsewhere waits
-        # for the hook before it runs on_stop.  Not while children start:
-        # each child's stop waits for its own hooks.
-        me = self._start_hooks_task = _current_task()
+        # While a hook of the start runs (on_first_start, on_start,
+        # on_started), _in_start_hooks is set: a stop() from another task
+        # waits for the hook before it runs on_stop.  Not while children
+        # start: each child's stop waits for its own hooks.  (A flag, not
+        # the task: looking the task up would cost every start; the rare
+        # stop during a start finds it, see _start_hook_task.)
+        self._in_start_hooks = True
         try:
             if not self.restart_count:
                 for dep in self.on_init_dependencies():
@@ -1709,7 +1752,7 @@ class Service(ServiceBase, ServiceCallbacks):
                         await child.maybe_start()
                         if self._halted():
                             return
-                    self._start_hooks_task = me
+                    self._in_start_hooks = True
                 if chatty:
                     self.log.debug("Started.")
                 await self.on_started()
@@ -1722,13 +1765,13 @@ class Service(ServiceBase, ServiceCallbacks):
                     await astack.__aexit__(exc_type, exc, tb)
                 raise
         finally:
-            self._start_hooks_task = None
+            self._in_start_hooks = False
             if self._start_waiters is not None:
                 self._end_start_hooks()
 
     def _end_start_hooks(self) -> None:
         # Out of the start's hooks: release the stops waiting for them.
-        self._start_hooks_task = None
+        self._in_start_hooks = False
         waiters = self._start_waiters
         if waiters is not None:
             self._start_waiters = None
@@ -1948,19 +1991,14 @@ class Service(ServiceBase, ServiceCallbacks):
         if first is not None:
             self._stop_resume = None
             await self._stop_in_task(first)
-        elif _task_owner.get() is not None:
-            # Stopped already: a task of the service still running (added
-            # after the stop, or stuck past it) ends too.
-            me = _current_task()
-            if me is not None and self._ends_calling_task(me):
-                me.cancel()
 
     async def _wait_for_running_stop(self) -> bool:
         """Wait for the stop running in another task; False if it must not.
 
         Returns False at once when called from the task of that stop (a
-        dependency cycle), or from a task the running stop waits for: that
-        task is cancelled, unless it is the stopping task's own business.
+        dependency cycle), or from a task the running stop waits for (a
+        task of this service or of one below it), which is cancelled then,
+        as a stop called by such a task does when it returns.
         """
         me = _current_task()
         if me is self._stop_task:
@@ -1992,7 +2030,7 @@ class Service(ServiceBase, ServiceCallbacks):
         error: Exception | None = None
         cls = type(self)
         try:
-            if self._start_hooks_task is not None:
+            if self._in_start_hooks:
                 await self._wait_for_start_hooks()
             if first <= 1:
                 step = 1
@@ -2049,12 +2087,17 @@ class Service(ServiceBase, ServiceCallbacks):
         # stop() during start(): wait (bounded) until the start is out of
         # its hooks, so that on_stop never runs beside on_start.  The stop
         # has set the stopped flag: the start goes no further.
-        starting = self._start_hooks_task
-        if starting is None or starting is _current_task():
+        if self._runs_start(sys._getframe()):
             return  # called by a start hook itself: waiting would deadlock
         loop = asyncio.get_running_loop()
-        if starting.get_loop() is not loop:
+        starting = self._start_hook_task(loop)
+        if starting is None:
             return  # a start in another thread (ServiceThread) sees the flag
+        if starting.cancelling():
+            # Whoever cancelled the start (a timeout, the Worker's stop)
+            # bounds it; a start that ignores its cancellation is not
+            # waited for a second time.
+            return
         fut: asyncio.Future[None] = loop.create_future()
         if self._start_waiters is None:
             self._start_waiters = []
@@ -2076,6 +2119,23 @@ class Service(ServiceBase, ServiceCallbacks):
                 self.shutdown_timeout,
                 format_task_stack(starting),
             )
+
+    def _runs_start(self, frames: Iterable[types.FrameType] | types.FrameType) -> bool:
+        """Whether ``frames`` (a stack, or a frame and its callers) hold
+        this service's ``_actually_start``."""
+        if isinstance(frames, types.FrameType):
+            frames = _callers(frames)
+        code = _ACTUALLY_START_CODE
+        return any(f.f_code is code and f.f_locals.get("self") is self for f in frames)
+
+    def _start_hook_task(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Task[Any] | None:
+        """The task of ``loop`` running this service's start, if any."""
+        for task in asyncio.all_tasks(loop):
+            if self._runs_start(_awaiting(task.get_coro())):
+                return task
+        return None
 
     async def _end_tasks_of_interrupted_stop(self) -> None:
         """End the tasks of this service and of the services below it.
@@ -2480,6 +2540,26 @@ _base_stop_exit_stacks = Service._stop_exit_stacks
 #: The step an interrupted stop resumes at, by the step it was at: the hooks
 #: (1: on_stop, 6: on_shutdown) are not run again; the other steps are.
 _STOP_RESUME = (0, 2, 2, 3, 4, 5, 7, 7)
+
+
+_ACTUALLY_START_CODE = Service._actually_start.__code__
+
+
+def _callers(frame: types.FrameType | None) -> Iterator[types.FrameType]:
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
+
+def _awaiting(coro: object) -> Iterator[types.FrameType]:
+    # The frames of a suspended coroutine and of those it awaits, outermost
+    # first (Task.get_stack() gives the outermost only).
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            return
+        yield frame
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
 
 
 def _tasks_to_end(
