@@ -10,43 +10,11 @@ current loop, which each test closes again.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
+from support_loops import in_new_thread
 
 from mode.services import Service
-
-
-def _in_new_thread(fun: Callable[[], Any]) -> Any:
-    """Run ``fun`` in a fresh thread (no current loop) and return its result.
-
-    Afterwards the thread's current loop, if any, is closed and unset.
-    """
-    result: list[Any] = []
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(fun())
-        except BaseException as exc:
-            error.append(exc)
-        finally:
-            try:
-                loop = asyncio.get_event_loop()
-            except RuntimeError:
-                pass
-            else:
-                asyncio.set_event_loop(None)
-                loop.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
-    return result[0]
 
 
 class Other(Service):
@@ -78,7 +46,7 @@ def test_loop_read_before_a_loop_runs_is_the_threads_current_loop() -> None:
         assert asyncio.get_event_loop() is loop  # current: a Worker runs it
         assert Service().loop is loop  # every service agrees
 
-    _in_new_thread(in_thread)
+    in_new_thread(in_thread)
 
 
 def test_readme_pattern_runs_on_the_loop_it_was_read_from() -> None:
@@ -98,7 +66,7 @@ def test_readme_pattern_runs_on_the_loop_it_was_read_from() -> None:
 
         return loop.run_until_complete(main())
 
-    assert _in_new_thread(in_thread) == (True, True, True)
+    assert in_new_thread(in_thread) == (True, True, True)
 
 
 def test_a_service_read_before_asyncio_run_follows_the_running_loop() -> None:
@@ -131,7 +99,7 @@ def test_a_service_read_before_asyncio_run_follows_the_running_loop() -> None:
             # asyncio.run() left no current loop behind: `before` is orphaned.
             before.close()
 
-    assert _in_new_thread(in_thread) == (True, True, True)
+    assert in_new_thread(in_thread) == (True, True, True)
 
 
 def test_the_running_loop_is_returned_not_stored() -> None:
@@ -146,7 +114,7 @@ def test_the_running_loop_is_returned_not_stored() -> None:
         second = asyncio.run(main())
         return first is not second
 
-    assert _in_new_thread(in_thread) is True
+    assert in_new_thread(in_thread) is True
 
 
 def test_on_init_dependencies_with_loop_self_loop() -> None:
@@ -163,7 +131,7 @@ def test_on_init_dependencies_with_loop_self_loop() -> None:
                 await asyncio.wait_for(child.fired, 5.0)
             return all(c.loop is asyncio.get_running_loop() for c in children)
 
-    assert _in_new_thread(lambda: asyncio.run(main())) is True
+    assert in_new_thread(lambda: asyncio.run(main())) is True
 
 
 def test_add_future_refuses_a_given_loop_that_does_not_run() -> None:
@@ -189,7 +157,7 @@ def test_add_future_refuses_a_given_loop_that_does_not_run() -> None:
         finally:
             stale.close()
 
-    message = _in_new_thread(in_thread)
+    message = in_new_thread(in_thread)
     assert "is not running" in message
     assert "loop=" in message
 
@@ -212,4 +180,4 @@ def test_add_future_queues_on_a_given_loop_before_it_runs() -> None:
         finally:
             loop.close()
 
-    assert _in_new_thread(in_thread) == ["ran"]
+    assert in_new_thread(in_thread) == ["ran"]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support_loops import in_new_thread
 
 from mode.utils import loops
 from mode.utils.loops import call_asap, clone_loop, get_event_loop
@@ -189,23 +190,8 @@ def test_clone_loop_needing_arguments_raises_type_error() -> None:
 
 
 def _in_new_thread(fun: Callable[[], Any]) -> Any:
-    """Run ``fun`` in a fresh thread (no current loop there) and return its
-    result; re-raise its exception."""
-    result: list[Any] = []
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(fun())
-        except BaseException as exc:
-            error.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
-    return result[0]
+    """In a fresh thread, leaving its current loop as ``fun`` left it."""
+    return in_new_thread(fun, close_loop=False)
 
 
 def _run_python(code: str) -> str:

@@ -11,11 +11,11 @@ that reach the thread's current loop run in a thread of their own.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support_loops import in_new_thread
 
 from mode import Service
 from mode.loop import available
@@ -37,33 +37,6 @@ def new_loop() -> Iterator[Callable[[], asyncio.AbstractEventLoop]]:
     yield make
     for loop in made:
         loop.close()
-
-
-def _in_new_thread(fun: Callable[[], Any]) -> Any:
-    """Run ``fun`` in a fresh thread; close and unset its current loop after."""
-    result: list[Any] = []
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(fun())
-        except BaseException as exc:
-            error.append(exc)
-        finally:
-            try:
-                loop = asyncio.get_event_loop()
-            except RuntimeError:
-                pass
-            else:
-                asyncio.set_event_loop(None)
-                loop.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
-    return result[0]
 
 
 class Parent(Service):
@@ -132,7 +105,7 @@ def test_no_loop_given_is_the_threads_current_loop() -> None:
         worker = Worker(service)
         return (worker.loop is read_first, get_event_loop() is read_first)
 
-    assert _in_new_thread(in_thread) == (True, True)
+    assert in_new_thread(in_thread) == (True, True)
 
 
 @pytest.mark.parametrize("name", ["asyncio", "uvloop"])
