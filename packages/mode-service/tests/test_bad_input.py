@@ -128,6 +128,18 @@ def _bad_shutdown_timeout_class() -> type[Service]:
     return Slow  # pragma: no cover - the class statement raises
 
 
+def _poll(self: Any) -> None:
+    pass  # pragma: no cover - refused, never run
+
+
+def _plain_on_start_class() -> type[Service]:
+    class MyService(Service):
+        def on_start(self) -> None:  # type: ignore[override]
+            pass  # pragma: no cover - refused, never run
+
+    return MyService  # pragma: no cover - the class statement raises
+
+
 def _bad_wait_for_shutdown_class() -> type[Service]:
     class Waits(Service):
         wait_for_shutdown = bad("no")
@@ -492,6 +504,30 @@ ROWS: list[Row] = [
     ),
     Row(
         "services",
+        "@Service.task above def _poll(self)",
+        lambda: Service.task(bad(_poll)),
+        TypeError,
+        "Service.task decorates an async def, but _poll is a plain function: "
+        "write `async def _poll(self) -> None:`",
+    ),
+    Row(
+        "services",
+        "@Service.timer(1.0) above def _poll(self)",
+        lambda: Service.timer(1.0)(bad(_poll)),
+        TypeError,
+        "Service.timer decorates an async def, but _poll is a plain function: "
+        "write `async def _poll(self) -> None:`",
+    ),
+    Row(
+        "services",
+        '@Service.crontab("* * * * *") above def _poll(self)',
+        lambda: Service.crontab("* * * * *")(bad(_poll)),
+        TypeError,
+        "Service.crontab decorates an async def, but _poll is a plain function: "
+        "write `async def _poll(self) -> None:`",
+    ),
+    Row(
+        "services",
         'async for _ in service.itertimer("soon")',
         lambda: _first_tick(App().itertimer("soon")),
         ValueError,
@@ -556,6 +592,15 @@ ROWS: list[Row] = [
         TypeError,
         "class _bad_shutdown_timeout_class.<locals>.Slow: shutdown_timeout must "
         "be a number of seconds, not str",
+    ),
+    Row(
+        "services",
+        "class MyService(Service): def on_start(self)",
+        _plain_on_start_class,
+        TypeError,
+        "_plain_on_start_class.<locals>.MyService.on_start must be an async def "
+        "(it is awaited when the service starts): write "
+        "`async def on_start(self) -> None:`",
     ),
     Row(
         "services",

@@ -398,3 +398,20 @@ async def test_debug_without_aiomonitor_warns_and_runs(
     await worker.stop()
     assert "Cannot start the debug console" in caplog.text
     assert "pip install mode-worker[debug]" in caplog.text
+
+
+# -- no thread of the Worker outlives it (faust's suite checks for left-over threads)
+
+
+def test_the_closing_watchdog_thread_has_ended_when_the_close_returns() -> None:
+    import threading
+
+    worker = Worker(override_logging=False)
+    seen: list[threading.Thread] = []
+
+    def close() -> None:
+        seen.extend(t for t in threading.enumerate() if "mode.worker" in t.name)
+
+    worker._bounded(close, 1, "closing the loop")
+    assert len(seen) == 1
+    assert not seen[0].is_alive()

@@ -182,6 +182,7 @@ from typing import (
     NamedTuple,
     Self,
     TypeAlias,
+    TypeGuard,
     TypeVar,
     overload,
 )
@@ -339,6 +340,60 @@ def _check_task_fun(decorator: str, fun: object) -> None:
         raise TypeError(
             f"{decorator} decorates an async method, not {type(fun).__name__}"
         )
+    if _is_plain_function(fun):
+        raise TypeError(
+            f"{decorator} decorates an async def, but {fun.__qualname__} is a "
+            f"plain function: write `async def {fun.__name__}(self) -> None:`"
+        )
+
+
+def _is_plain_function(fun: object) -> TypeGuard[types.FunctionType]:
+    """Whether ``fun`` is a plain ``def`` where an ``async def`` is expected.
+
+    Only plain functions are refused: mocks, partials and other callables,
+    functions marked with ``inspect.markcoroutinefunction``, and sync
+    wrappers (``functools.wraps``) of an ``async def`` are left alone.
+    """
+    return (
+        inspect.isfunction(fun)
+        and not inspect.iscoroutinefunction(fun)
+        and not inspect.iscoroutinefunction(inspect.unwrap(fun))
+    )
+
+
+#: The lifecycle hooks and when they are awaited (for the error message).
+_HOOKS_AWAITED: dict[str, str] = {
+    "on_first_start": "when the service starts for the first time",
+    "on_start": "when the service starts",
+    "on_started": "when the service has started",
+    "on_stop": "when the service stops",
+    "on_shutdown": "at the end of a stop",
+    "on_restart": "when the service restarts",
+}
+
+
+def _check_hooks(cls: type) -> None:
+    """Refuse a lifecycle hook of ``cls`` (or its bases) written as a plain def."""
+    for name, when in _HOOKS_AWAITED.items():
+        hook = inspect.getattr_static(cls, name, None)
+        if _is_plain_function(hook):
+            owner = next(k for k in cls.__mro__ if vars(k).get(name) is hook)
+            raise TypeError(
+                f"{owner.__qualname__}.{name} must be an async def (it is awaited "
+                f"{when}): write `async def {name}(self) -> None:`"
+            )
+
+
+def _logger_for(module: str) -> logging.Logger:
+    """The logger of a service class defined in ``module``.
+
+    Only mode's own loggers (``mode``, ``mode.*``) get a NullHandler: one on
+    a user's module logger would silence Python's last-resort handler for the
+    user's own records while logging is not configured.
+    """
+    if module == "mode" or module.startswith("mode."):
+        return get_logger(module)
+    return logging.getLogger(module)
 
 
 def _check_shutdown_timeout(value: object, owner: object) -> None:
@@ -666,9 +721,10 @@ class _LogAttribute:
 class ServiceBase(ServiceT):
     """What :class:`Service` and ``ServiceProxy`` share.
 
-    Gives every subclass its own ``logger`` (``get_logger(cls.__module__)``
-    unless the class sets one), a ``log`` that prefixes messages with the
-    service's place in the tree (``[^--Label]: msg``), ``async with``
+    Gives every subclass its own ``logger`` (``logging.getLogger`` of its
+    module unless the class sets one; only mode's own loggers get a
+    NullHandler), a ``log`` that prefixes messages with the service's place
+    in the tree (``[^--Label]: msg``), ``async with``
     support, ``repr`` and the :attr:`loop` property.
     """
 
@@ -676,7 +732,8 @@ class ServiceBase(ServiceT):
     abstract: ClassVar[bool] = True
 
     #: The logger of this class.  Set automatically for each subclass to
-    #: ``get_logger(cls.__module__)``; a logger set in a class body is kept,
+    #: ``logging.getLogger(cls.__module__)`` (no handler added outside the
+    #: ``mode`` namespace); a logger set in a class body is kept,
     #: also by its subclasses.
     logger: logging.Logger = get_logger(__name__)
     _logger_is_auto: ClassVar[bool] = True
@@ -698,7 +755,7 @@ class ServiceBase(ServiceT):
         if cls.__dict__.get("logger") is not None:
             cls._logger_is_auto = False
         elif cls._logger_is_auto or cls.logger is None:
-            cls.logger = get_logger(cls.__module__)
+            cls.logger = _logger_for(cls.__module__)
             cls._logger_is_auto = True
 
     def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -887,6 +944,7 @@ class Service(ServiceBase, ServiceCallbacks):
         wait = vars(cls).get("wait_for_shutdown", False)
         if not isinstance(wait, property):
             _check_bool(f"class {cls.__qualname__}: wait_for_shutdown", wait)
+        _check_hooks(cls)
         cls._init_subclass_tasks()
 
     @classmethod

@@ -834,12 +834,16 @@ class Worker(Service):
         watchdog = threading.Timer(
             self.close_timeout, self._watchdog_fired, args=(code, what)
         )
+        watchdog.name = f"mode.worker watchdog ({what})"
         watchdog.daemon = True
         watchdog.start()
         try:
             fun()
         finally:
             watchdog.cancel()
+            # Joined, so that no thread of ours outlives the Worker (test
+            # suites that check for left-over threads, faust's among them).
+            watchdog.join(self.close_timeout)
 
     def _watchdog_fired(self, code: int, what: str) -> None:  # pragma: no cover
         # Only runs when closing the loop hangs; the process then ends with
