@@ -47,30 +47,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EX_USAGE, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
 
 
-def _positive_float(text: str) -> float:
+def _seconds(text: str, *, zero_is_off: bool = False) -> float:
+    """A number of seconds: positive, or (``zero_is_off``) 0 meaning off."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected a number of seconds, got {text!r}"
         ) from None
-    if not value > 0:
+    if zero_is_off:
+        if not (value >= 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(
+                f"expected a number >= 0 (0: off), got {text!r}"
+            )
+    elif not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
 
+def _positive_float(text: str) -> float:
+    return _seconds(text)
+
+
 def _seconds_or_off(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of seconds, got {text!r}"
-        ) from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(
-            f"expected a number >= 0 (0: off), got {text!r}"
-        )
-    return value
+    return _seconds(text, zero_is_off=True)
 
 
 def _port(text: str) -> int:
