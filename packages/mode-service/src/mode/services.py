@@ -597,22 +597,6 @@ def _looks_like_a_loop(loop: object) -> bool:
     )
 
 
-def _new_flag(loop: Any) -> Event:
-    """An event for a service's ``_started`` or ``_shutdown`` flag.
-
-    Owned by ``loop`` (the service's ``loop=``) when it is an event loop.  A
-    stand-in for a loop (tests pass mocks, which the original accepted) is
-    stored as given, which :class:`~mode.utils.locks.Event` would refuse.
-    """
-    if loop is None:
-        return Event()
-    if isinstance(loop, asyncio.AbstractEventLoop):
-        return Event(loop=loop)
-    event = Event()
-    event._loop = loop
-    return event
-
-
 class _HaltFlag(Event):
     """The event of a service's ``_stopped`` or ``_crashed`` flag.
 
@@ -630,9 +614,7 @@ class _HaltFlag(Event):
     __slots__ = ("_service",)
 
     def __init__(self, loop: Any, service: Service) -> None:
-        super().__init__()
-        if loop is not None:
-            self._loop = loop  # as _new_flag: a stand-in loop is kept
+        super().__init__(loop=loop)  # a stand-in loop (a mock) is kept too
         self._service = service
 
     def set(self) -> None:
@@ -1181,13 +1163,13 @@ class Service(ServiceBase, ServiceCallbacks):
         self.__post_init__()
 
     def _new_started_event(self) -> Event:
-        return _new_flag(self._loop)
+        return Event(loop=self._loop)
 
     def _new_stopped_event(self) -> Event:
         return _HaltFlag(self._loop, self)
 
     def _new_shutdown_event(self) -> Event:
-        return _new_flag(self._loop)
+        return Event(loop=self._loop)
 
     def _new_crashed_event(self) -> Event:
         return _HaltFlag(self._loop, self)
