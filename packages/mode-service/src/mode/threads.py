@@ -1357,17 +1357,12 @@ class ServiceThread(Service):
             outcome, self._default_stop_exit_stacks, "exiting contexts"
         )
 
-    async def _default_stop_children(self) -> None:
-        """Stop the children (the original's name; in the thread)."""
-        await Service._stop_children(self)
-
-    async def _default_stop_futures(self) -> None:
-        """Cancel and await the service's tasks (the original's name)."""
-        await Service._stop_futures(self)
-
-    async def _default_stop_exit_stacks(self) -> None:
-        """Exit the service's contexts (the original's name)."""
-        await Service._stop_exit_stacks(self)
+    # The original's names for the default steps, as on Service, but bound
+    # to Service's own steps: this class overrides _stop_children & co. (the
+    # parent side leaves them to the thread), and the thread runs these.
+    _default_stop_children = Service._stop_children
+    _default_stop_futures = Service._stop_futures
+    _default_stop_exit_stacks = Service._stop_exit_stacks
 
     async def _stop_thread_side(self, run: _RunHandles) -> None:
         # In the thread: run the _shutdown_thread hook (overridden or not),
