@@ -100,7 +100,7 @@ def test_default_formatter_extra_from_data() -> None:
 def test_default_formatter_extra_empty_without_data() -> None:
     fmt = DefaultFormatter(DEFAULT_FORMAT)
     out = emit(fmt, "plain")
-    assert out.endswith("[INFO]: plain \n")
+    assert out.endswith("[INFO]: plain\n")  # no trailing space (issue 16)
     assert emit(DefaultFormatter("%(extra)s|"), "x", extra={"data": {}}) == "|\n"
     assert emit(DefaultFormatter("%(extra)s"), "x", extra={"data": [1]}) == "[1]\n"
 
@@ -118,7 +118,24 @@ def test_extension_formatter_no_colours_off_tty() -> None:
     fmt = ExtensionFormatter(stream=io.StringIO(), fmt=DEFAULT_COLOR_FORMAT)
     out = emit(fmt, "hello")
     assert "\x1b[" not in out
-    assert out.endswith("[INFO] hello \n")
+    assert out.endswith("[INFO] hello\n")  # no trailing space (issue 16)
+
+
+def test_no_trailing_space_before_the_colour_reset_or_a_traceback() -> None:
+    fmt = ExtensionFormatter(
+        stream=TTY(), fmt=DEFAULT_COLOR_FORMAT, log_colors=DEFAULT_COLORS
+    )
+    assert emit(fmt, "hello").endswith(f"{WHITE}hello{RESET}\n")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        exc_info = sys.exc_info()
+    for each in (fmt, DefaultFormatter(DEFAULT_FORMAT)):
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), None)
+        record.exc_info = exc_info
+        lines = each.format(record).splitlines()
+        assert lines[-1] == "ValueError: boom"
+        assert not [line for line in lines if line.endswith(" ")], lines
 
 
 def test_extension_formatter_stream_defaults_to_stdout_at_creation(

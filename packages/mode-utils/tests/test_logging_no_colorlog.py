@@ -132,7 +132,7 @@ def test_setup_logging_without_colorlog(
     assert isinstance(handler.formatter, plain.ExtensionFormatter)
     logging.getLogger("test.mode.no_colorlog.setup").info("plain %d", 3)
     err = capsys.readouterr().err
-    assert "[INFO] plain 3 \n" in err
+    assert "[INFO] plain 3\n" in err  # no trailing space (issue 16)
     assert "\x1b[" not in err
 
 

@@ -35,12 +35,22 @@ Decisions (differences from the original mode):
   or ``signature``, in any case) is shown as ``<redacted>``, and every
   other value's repr is cut after 200 characters, marked
   ``...<N more chars>``.  The original printed every repr in full.
+* Values are redacted by what they hold too, whatever the variable's name
+  (a ``dsn``, a ``config`` dict, ``headers``): in a repr, the password of a
+  URL (``scheme://user:***@host``), the value under a secret-looking key
+  (``{'password': <redacted>}``, ``Settings(api_token=<redacted>)``,
+  ``?client_secret=<redacted>&``, ``password=<redacted>`` in a DSN; a
+  nested mapping or list under such a key goes whole), the value of an
+  ``Authorization:`` header and a ``Bearer`` token.  The redaction runs
+  before the repr is cut, on its first 800 characters at most (the rest is
+  never shown).
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import re
 import sys
 from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
 from traceback import StackSummary
@@ -85,6 +95,37 @@ _SECRET_NAME_PARTS: Final[tuple[str, ...]] = (
 _LOCALS_MAX_CHARS: Final[int] = 200
 
 _REDACTED: Final = "<redacted>"
+
+#: The most characters of one repr that :func:`_scrub` reads (4 times what
+#: is shown): the rest is cut unseen, so a huge value costs no more.
+_SCRUB_MAX_CHARS: Final[int] = 4 * _LOCALS_MAX_CHARS
+
+#: The password of a URL: ``scheme://user:PASSWORD@`` (user and password as
+#: urllib.parse reads them: no ``/?#@`` in them).
+_URL_PASSWORD: Final = re.compile(
+    r"""([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)[^\s/?#@'"]+@"""
+)
+
+#: A word that may name a secret (a key, a keyword, a header name).
+_WORD: Final = re.compile(r"[A-Za-z0-9_.-]+")
+
+#: What joins a key to its value: ``': '`` in a dict repr, ``=`` in a
+#: keyword repr or a query string, ``: `` in a header.
+_KEY_SEPARATOR: Final = re.compile(r"""['"]?[ \t]*(?::(?!:)|=(?!=))[ \t]*""")
+
+#: A quoted value (with an optional string prefix, as in ``b'...'``).
+_QUOTE_START: Final = re.compile(r"""[bBrRuUfF]{0,2}(['"])""")
+
+#: A bare value: up to a separator.
+_BARE_VALUE: Final = re.compile(r"""[^\s,;&)\]}>'"]+""")
+
+#: Authentication schemes: ``Basic xyz`` after an Authorization header.
+_AUTH_SCHEMES: Final = frozenset({"basic", "bearer", "digest", "token", "negotiate"})
+
+#: A bearer token anywhere in the text.
+_BEARER: Final = re.compile(r"\b(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+
+_CLOSING: Final = {"(": ")", "[": "]", "{": "}", "<": ">"}
 
 _TRUNCATED_NAME: Final = "[rest of traceback truncated]"
 _FINISHED_LINE: Final = "  (finished)\n"
@@ -346,9 +387,11 @@ def _safe_repr(name: str, value: object, limit: int = _LOCALS_MAX_CHARS) -> str:
     to log.
 
     ``<redacted>`` if :func:`_is_secret_name` says the name looks secret;
-    else ``repr(value)``, cut after ``limit`` characters and then marked
-    ``...<N more chars>``; a repr that raises gives
-    ``<repr failed: ExceptionType>``.  Never raises.
+    else ``repr(value)`` with the secrets it carries redacted
+    (:func:`_scrub`), cut after ``limit`` characters and then marked
+    ``...<N more chars>`` (N counts the characters of the repr not shown);
+    a repr that raises gives ``<repr failed: ExceptionType>``.  Never
+    raises.
     """
     if _is_secret_name(name):
         return _REDACTED
@@ -356,9 +399,108 @@ def _safe_repr(name: str, value: object, limit: int = _LOCALS_MAX_CHARS) -> str:
         text = repr(value)
     except Exception as exc:
         return f"<repr failed: {type(exc).__name__}>"
-    if len(text) > limit:
-        return f"{text[:limit]}...<{len(text) - limit} more chars>"
-    return text
+    window = max(limit, _SCRUB_MAX_CHARS)
+    try:
+        shown = _scrub(text[:window])
+    except Exception:  # pragma: no cover - a bug here must not lose the dump
+        return "<repr hidden: it could not be checked for secrets>"
+    if len(text) > window or len(shown) > limit:
+        shown = shown[:limit]
+        return f"{shown}...<{max(len(text) - len(shown), 1)} more chars>"
+    return shown
+
+
+def _scrub(text: str) -> str:
+    """Return ``text`` (a repr) with the secrets it carries redacted.
+
+    URL passwords become ``***``; the value after a secret-looking key
+    (:func:`_is_secret_name`) and a separator (``': '``, ``=``, ``: ``)
+    becomes ``<redacted>``: a quoted string whole, a bracketed value up to
+    its closing bracket, a bare value up to a separator, and after
+    ``Authorization:`` the scheme's credentials too; ``Bearer <token>`` is
+    redacted anywhere.  Linear in the length of ``text``.
+    """
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    text = _BEARER.sub(r"\1" + _REDACTED, text)
+    out: list[str] = []
+    pos = 0
+    scan = 0
+    while (word := _WORD.search(text, scan)) is not None:
+        scan = word.end()
+        if not _is_secret_name(word.group()):
+            continue
+        sep = _KEY_SEPARATOR.match(text, scan)
+        if sep is None or sep.end() >= len(text):
+            continue
+        start = sep.end()
+        if text.startswith(_REDACTED, start):
+            scan = start + len(_REDACTED)
+            continue
+        end = _value_end(text, start)
+        out.append(text[pos:start])
+        out.append(_REDACTED)
+        pos = scan = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the value starting at ``text[start]`` ends (see :func:`_scrub`).
+
+    A value that is not closed runs to the end of ``text``.
+    """
+    quoted = _QUOTE_START.match(text, start)
+    if quoted is not None:
+        return _quote_end(text, quoted.end(), quoted.group(1))
+    opening = text[start]
+    if opening in _CLOSING:
+        return _bracket_end(text, start)
+    bare = _BARE_VALUE.match(text, start)
+    if bare is None:
+        return start
+    end = bare.end()
+    if bare.group().lower() in _AUTH_SCHEMES:  # Authorization: Basic xyz
+        credentials = re.compile(r"[ \t]+").match(text, end)
+        if credentials is not None:
+            more = _BARE_VALUE.match(text, credentials.end())
+            if more is not None:
+                end = more.end()
+    return end
+
+
+def _quote_end(text: str, pos: int, quote: str) -> int:
+    # After the closing ``quote`` (escapes skipped), or the end of text.
+    size = len(text)
+    while pos < size:
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+        elif char == quote:
+            return pos + 1
+        else:
+            pos += 1
+    return size
+
+
+def _bracket_end(text: str, start: int) -> int:
+    # After the bracket closing the one at ``start`` (quoted strings inside
+    # are skipped), or the end of text.
+    depth = 0
+    pos = start
+    size = len(text)
+    while pos < size:
+        char = text[pos]
+        if char in "'\"":
+            pos = _quote_end(text, pos + 1, char)
+            continue
+        if char in _CLOSING:
+            depth += 1
+        elif char in ")]}>":
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+        pos += 1
+    return size
 
 
 def _safe_locals(variables: Mapping[str, Any]) -> dict[str, str]:

@@ -118,18 +118,38 @@ def _format_extra(record: logging.LogRecord) -> str:
     return repr(data)
 
 
+_RESET: Final = "\x1b[0m"
+
+
+def _no_trailing_space(line: str) -> str:
+    """``line`` without the spaces at its end (before a final colour reset).
+
+    The default formats end in ``"%(message)s %(extra)s"``: without data,
+    the line would end with a space.
+    """
+    if line.endswith(_RESET):
+        return line[: -len(_RESET)].rstrip(" ") + _RESET
+    return line.rstrip(" ")
+
+
 class DefaultFormatter(logging.Formatter):
     """A :class:`logging.Formatter` that also fills ``%(extra)s``.
 
     ``extra`` is ``"key=value, ..."`` (values shown with ``repr``) built from
     ``logger.info(..., extra={"data": {...}})``, or ``""`` when no data was
-    given (a non-mapping ``data`` is shown with ``repr``).
+    given (a non-mapping ``data`` is shown with ``repr``).  The formatted
+    line never ends with a space (as it would before an empty
+    ``%(extra)s``).
     """
 
     def format(self, record: logging.LogRecord) -> str:
         """Set ``record.extra``, then format as :class:`logging.Formatter`."""
         record.extra = _format_extra(record)
         return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Format the line of ``record`` (before any traceback), unpadded."""
+        return _no_trailing_space(super().formatMessage(record))
 
 
 _COLOR_NAME: Final = (
@@ -221,6 +241,12 @@ class ExtensionFormatter(_ColorBase):
                 record.args = tuple(self.format_arg(arg, record) for arg in args)
         record.extra = _format_extra(record)
         return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Format the line of ``record`` (before any traceback), with its
+        colours, without spaces at its end.
+        """
+        return _no_trailing_space(super().formatMessage(record))
 
     def format_arg(self, arg: Any, record: logging.LogRecord) -> Any:
         """Return ``arg`` passed through every :func:`formatter`, then every
