@@ -28,6 +28,7 @@ from mode.debug import BlockingDetector
 from mode.exceptions import AlreadyStartedError, ServiceCycleError
 from mode.locals import Proxy
 from mode.proxy import ServiceProxy
+from mode.status import readiness, snapshot
 from mode.supervisors import Backoff, OneForOneSupervisor
 from mode.threads import (
     MethodQueue,
@@ -1159,6 +1160,37 @@ ROWS: list[Row] = [
         TypeError,
         "BlockingDetector raises= must be an exception class (such as "
         "mode.debug.Blocking), not 5",
+    ),
+    # mode.status
+    Row(
+        "status",
+        "snapshot(5)",
+        lambda: snapshot(bad(5)),
+        TypeError,
+        "snapshot() takes a service (the root of the tree to describe: a "
+        "mode.Service, a Worker, a supervisor), not int",
+    ),
+    Row(
+        "status",
+        'snapshot(service, now="soon")',
+        lambda: snapshot(App(), now=bad("soon")),
+        TypeError,
+        "snapshot() now must be a number of seconds (time.time()), not str",
+    ),
+    Row(
+        "status",
+        "readiness({})",
+        lambda: readiness(bad({})),
+        TypeError,
+        "readiness() takes the dict that mode.status.snapshot() returns (with "
+        "'root' and 'taken_at'), not dict",
+    ),
+    Row(
+        "status",
+        "readiness(snapshot(service), backoff_limit=-1)",
+        lambda: readiness(snapshot(App()), backoff_limit=-1),
+        ValueError,
+        "backoff_limit must be 0 or more seconds, not -1",
     ),
     # the mode facade
     Row(

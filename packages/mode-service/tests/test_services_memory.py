@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import tracemalloc
@@ -51,6 +52,38 @@ def test_log_and_diag_are_made_on_first_use_and_kept() -> None:
     assert a.diag is diag
     assert "diag" not in vars(b)
     assert b.diag is not diag
+
+
+async def test_rarely_used_state_is_made_on_first_use() -> None:
+    # Issue 18: what most services never use is not stored per instance.
+    s = Leaf()
+    for name in ("_shutdown", "_stop_waiters", "_exit_stack", "_crash_reason"):
+        assert name not in vars(s), name
+    await s.start()
+    await s.stop()
+    assert s.state == "stopping"  # no set_shutdown(): reading makes the flag
+    flag = s._shutdown
+    assert s._shutdown is flag
+    s.set_shutdown()
+    assert s.state == "shutdown"
+    s.service_reset()  # a new flag on next use, clear
+    assert "_shutdown" not in vars(s)
+    assert not s._shutdown.is_set()
+    assert s._shutdown is not flag
+
+
+class _WaitsForShutdown(Service):
+    wait_for_shutdown = True
+    shutdown_timeout = 5.0
+
+
+async def test_a_lazy_shutdown_flag_set_before_the_stop_is_seen() -> None:
+    s = _WaitsForShutdown()
+    await s.start()
+    s.set_shutdown()  # first use of the flag: made here, then set
+    async with asyncio.timeout(1.0):  # not the 5 s shutdown_timeout
+        await s.stop()  # returns at once: the stop sees the same flag
+    assert s.state == "shutdown"
 
 
 def test_log_and_diag_can_be_replaced() -> None:

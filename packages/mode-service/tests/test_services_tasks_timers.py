@@ -171,6 +171,33 @@ def test_crontab_rejects_a_bad_expression_at_decoration() -> None:
         Service.crontab("not a cron line")
 
 
+async def test_add_future_names_tasks_after_the_service_and_function() -> None:
+    class Pump(Service):
+        @Service.task
+        async def _drain(self) -> None:
+            await asyncio.sleep(10)
+
+        @Service.timer(10.0)
+        async def _tick(self) -> None:
+            pass
+
+    s = Pump()
+    await s.start()
+    try:
+        names = sorted(f.get_name() for f in s._futures if isinstance(f, asyncio.Task))
+        assert names == [
+            f"Pump:{Pump.__qualname__}._drain",
+            f"Pump:{Pump.__qualname__}._tick",
+        ]
+        waiter = asyncio.get_running_loop().create_future()
+        fut = s.add_future(waiter)
+        assert isinstance(fut, asyncio.Task)
+        assert fut.get_name() == "Pump:Future"
+        waiter.set_result(None)
+    finally:
+        await s.stop()
+
+
 async def test_add_future_names_owns_and_forgets_the_task() -> None:
     s = Service()
     done = asyncio.Event()
@@ -181,7 +208,8 @@ async def test_add_future_names_owns_and_forgets_the_task() -> None:
     coro = work()
     fut = s.add_future(coro)
     assert isinstance(fut, asyncio.Task)
-    assert fut.get_name() == repr(coro)
+    # Named after its owner and the coroutine (aiomonitor's ps shows it).
+    assert fut.get_name() == f"Service:{work.__qualname__}"
     assert getattr(fut, "__wrapped__") is coro  # noqa: B009
     assert fut in s._futures
     await fut

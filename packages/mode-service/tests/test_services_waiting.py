@@ -273,3 +273,38 @@ async def test_waiting_caller_cancelled_cleans_up() -> None:
     await _settle()
     assert _helper_tasks() == set()
     assert not s._halt_waiters
+
+
+async def test_waits_leave_no_callback_on_the_callers_futures() -> None:
+    # wait()/wait_first() wake themselves through done callbacks on the
+    # futures they race (asyncio.wait written out): each is removed on
+    # return, whatever ended the wait, so a long-lived future of the caller
+    # does not collect one per call.
+    s = Service()
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[int] = loop.create_future()
+    other: asyncio.Future[int] = loop.create_future()
+    for _ in range(3):
+        assert await s.wait(fut, timeout=0.001) == (None, True)
+        assert await s.wait_first(fut, other, timeout=0.001) == ([], [], True)
+    assert not fut._callbacks
+    assert not other._callbacks
+    fut.set_result(1)
+    other.set_result(2)  # both done: the waiter is resolved once, no error
+    assert await s.wait_first(fut, other) == ([fut, other], [1, 2], False)
+    assert not fut._callbacks
+    await s.stop()
+    assert await s.wait(fut) == (None, True)
+
+
+async def test_wait_is_woken_by_the_stop_while_the_future_runs() -> None:
+    s = Service()
+    await s.start()
+    never = asyncio.Event()
+    waiter = asyncio.create_task(s.wait(never.wait(), timeout=10))
+    await asyncio.sleep(0)
+    await s.stop()
+    assert await waiter == (None, True)
+    await _settle()
+    assert _helper_tasks() == set()  # the task made for the coroutine ended
+    assert not s._halt_waiters

@@ -55,9 +55,19 @@ def test_defaults_and_seconds_parsing() -> None:
 
 
 def test_label() -> None:
+    # The class and its children, not an address (issue 16).
     sup = OneForOneSupervisor(Child(), Child())
-    assert sup.label == f"OneForOneSupervisor: (2@{id(sup):#x})"
+    assert sup.label == "OneForOneSupervisor: (Child-c, Child-c)"
     assert sup.shortlabel == sup.label
+    assert OneForOneSupervisor().label == "OneForOneSupervisor: ()"
+
+
+def test_label_names_the_first_children_and_counts_the_rest() -> None:
+    inner = OneForOneSupervisor(Child())
+    sup = OneForOneSupervisor(inner, Child(), Child(), Child(), Child())
+    assert sup.label == (
+        "OneForOneSupervisor: (OneForOneSupervisor, Child-c, Child-c, +2 more)"
+    )
 
 
 @pytest.mark.parametrize(

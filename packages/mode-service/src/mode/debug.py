@@ -30,6 +30,7 @@ own hooks).  The detector re-arms the alarm when the loop runs it again.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sysconfig
@@ -38,7 +39,6 @@ import traceback
 from types import FrameType
 from typing import Any
 
-from mode.utils.logging import get_logger
 from mode.utils.times import Seconds, want_seconds
 
 from .services import Service, _set_result_unless_done
@@ -150,7 +150,7 @@ class BlockingDetector(Service):
         ValueError: ``timeout`` is not positive.
     """
 
-    logger = get_logger(__name__)
+    logger = logging.getLogger(__name__)
 
     def __init__(
         self,

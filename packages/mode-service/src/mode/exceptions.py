@@ -12,6 +12,7 @@ __all__ = [
     "AlreadyStartedError",
     "MaxRestartsExceeded",
     "ModeError",
+    "RateStringWarning",
     "ServiceCycleError",
 ]
 
@@ -44,4 +45,19 @@ class AlreadyStartedError(ModeError, RuntimeError):
 
     Use ``maybe_start()`` to start only if needed, or ``restart()`` to stop
     and start again.
+    """
+
+
+class RateStringWarning(UserWarning):
+    """A rate string such as ``"10/s"`` was given where seconds are expected.
+
+    ``@Service.timer("10/s")``, ``Service.itertimer("10/s")`` and
+    ``Timer("10/s")`` read the string as the original mode did
+    (:func:`mode.utils.times.want_seconds`): its number of events per second
+    becomes the interval, so ``"10/s"`` is 10 seconds between ticks, not ten
+    ticks per second.  It still works that way; the warning says what it
+    means and how to write the interval as a number (``10.0``, or ``0.1`` for
+    ten per second).  A :class:`UserWarning`, shown by default, since the
+    string is accepted on purpose and is not going away; silence it with
+    ``warnings.filterwarnings("ignore", category=RateStringWarning)``.
     """

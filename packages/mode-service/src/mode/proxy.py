@@ -76,6 +76,11 @@ class ServiceProxy(ServiceBase):
     def service_reset(self) -> None:
         self._service.service_reset()
 
+    def _keep_crash_reason(self, reason: BaseException) -> None:
+        keep = getattr(self._service, "_keep_crash_reason", None)
+        if keep is not None:
+            keep(reason)
+
     async def restart(self) -> None:
         await self._service.restart()
 

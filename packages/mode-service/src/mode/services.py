@@ -109,6 +109,24 @@ Lifecycle rules (*decisions*: the original left these cases undefined)
     inside a restart of the same service (``on_restart``, say) raises
     ``RuntimeError`` instead of waiting for itself.
 
+    *Stop during restart: the stop wins.*  ``stop()`` called while a
+    restart runs abandons it and the restarts queued behind it: once
+    ``stop()`` returns the service is stopped and nothing of it runs, and
+    no restart called before starts it again.  A stop during the restart's
+    own stop waits for it (the service stays stopped, not reset); during
+    ``on_restart`` it marks the service stopped and waits for the hook
+    (bounded by :attr:`Service.shutdown_timeout`); during the restart's
+    start it is a stop during start.  A restart of a service whose parent
+    (or any service above it) is stopping or stopped stops it and goes no
+    further: started again, it would run on under a stopped parent.  An
+    abandoned ``restart()`` returns without raising.
+
+    *Stop errors are recorded up the tree.*  A child's stop error is logged
+    by its parent, not raised; the parent's stop then counts as failed, and
+    so on up (``_stop_failed``, cleared by ``service_reset()``), which is how
+    the Worker exits 1 for an ``on_stop`` that raised at any depth.  Tasks a
+    stop went on without are listed by :func:`tasks_left_running`.
+
 Background tasks
     Every task started by ``add_future``, ``@Service.task`` or
     ``@Service.timer`` is owned by the service: ``stop()`` cancels it and
@@ -152,7 +170,9 @@ import asyncio
 import inspect
 import logging
 import sys
+import threading
 import types
+import weakref
 from collections.abc import (
     AsyncGenerator,
     Awaitable,
@@ -171,7 +191,7 @@ from contextlib import (
     ExitStack,
 )
 from contextvars import ContextVar
-from functools import wraps
+from functools import partial, wraps
 from time import monotonic
 from types import TracebackType
 from typing import (
@@ -188,7 +208,7 @@ from typing import (
 )
 
 from mode.utils.locks import Event
-from mode.utils.logging import CompositeLogger, get_logger, level_number
+from mode.utils.logging import CompositeLogger, level_number
 from mode.utils.loops import get_event_loop
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.trees import Node
@@ -216,6 +236,7 @@ __all__ = [
     "WaitResults",
     "crontab",
     "task",
+    "tasks_left_running",
     "timer",
 ]
 
@@ -282,8 +303,8 @@ class _OnFirstUse(Generic[_V]):
     def __get__(self, obj: object, objtype: type | None = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__[self.name] = self.make(obj)
-        return value
+        # setdefault: of two threads making it at once, both get the one kept.
+        return obj.__dict__.setdefault(self.name, self.make(obj))
 
 
 class WaitResult(NamedTuple):
@@ -384,15 +405,76 @@ def _check_hooks(cls: type) -> None:
             )
 
 
+class _NotInitialisedError(AttributeError):
+    """A service is used, but ``Service.__init__`` never ran for it."""
+
+
+def _log_depth(service: ServiceT) -> int:
+    """The depth of ``service`` in the log lines' tree (a top service: 1).
+
+    Its depth in the service tree; when the top of its branch is supervised
+    (supervisors do not adopt their children in the tree), plus the depth of
+    the supervisor, so the log shows the tree ``mode graph`` draws.
+    """
+    depth = 0
+    seen: set[int] = set()
+    current: ServiceT | None = service
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        beacon: Any = current.beacon  # a node, or a test double
+        if not isinstance(beacon, NodeT):  # a mock: as the original
+            return depth + int(beacon.depth)
+        top = beacon
+        for node in beacon.walk():
+            depth += 1
+            top = node
+        data = top.data
+        above = data.supervisor if isinstance(data, ServiceT) else None
+        # A stand-in supervisor (a test's fake) has no place in the tree.
+        current = above if isinstance(above, ServiceT) else None
+    return depth
+
+
+def _raise_if_unbuilt(service: object, exc: AttributeError) -> None:
+    """Raise the error naming a forgotten ``super().__init__()``, if it is that.
+
+    Called where a service is first used (start, stop, add_dependency,
+    repr, state, should_stop, crash_reason) when an attribute is missing;
+    returns when the service was built (the caller re-raises ``exc``).  Not
+    a ``__getattr__`` on Service: a class with one loses CPython's fast path
+    for every attribute read of its instances (start+stop ran 1.5x slower).
+    """
+    if "_started" not in vars(service):
+        name = exc.name or "?"
+        raise _NotInitialisedError(
+            _not_initialised(type(service), name), name=name, obj=service
+        ) from None
+
+
+def _not_initialised(cls: type, name: str) -> str:
+    """The error for a service whose ``Service.__init__`` never ran."""
+    mro = cls.__mro__
+    end = mro.index(Service) if Service in mro else len(mro)
+    inits = [k for k in mro[:end] if "__init__" in vars(k)]
+    owner = inits[0].__qualname__ if inits else cls.__qualname__
+    bases = ", or an __init__ of a base class," if len(inits) > 1 else ""
+    return (
+        f"{owner}.__init__ did not call super().__init__(){bases} or the "
+        f"service was used before that call: Service.__init__ sets up the "
+        f"service's state (missing: {name!r}); add super().__init__(**kwargs) "
+        f"to it"
+    )
+
+
 def _logger_for(module: str) -> logging.Logger:
     """The logger of a service class defined in ``module``.
 
-    Only mode's own loggers (``mode``, ``mode.*``) get a NullHandler: one on
-    a user's module logger would silence Python's last-resort handler for the
-    user's own records while logging is not configured.
+    ``logging.getLogger(module)``, with no handler added: not to the user's
+    module logger, and not to mode's own either.  A NullHandler anywhere on
+    a logger's path silences Python's last-resort handler, which is what
+    shows warnings and errors (a crash and its traceback) on stderr while
+    logging is not configured.
     """
-    if module == "mode" or module.startswith("mode."):
-        return get_logger(module)
     return logging.getLogger(module)
 
 
@@ -527,6 +609,77 @@ else:
 _NONE_YET: Any = frozenset()
 
 
+class _StatusExtra:
+    """The rarely written part of a service's status (see _status_extra)."""
+
+    __slots__ = ("crashes", "last_crash", "runs", "timer_errors", "timers")
+
+    def __init__(self) -> None:
+        self.runs = 0  # starts before the current one (counted by resets)
+        self.crashes = 0
+        self.last_crash: tuple[str, str, float] | None = None
+        self.timers: tuple[Any, ...] = ()  # the service's mode.timers.Timer
+        self.timer_errors: dict[str, tuple[str, str, float]] | None = None
+
+
+# What a service keeps for mode.status.  ``Service._status_rec`` is None
+# until the first start, then the time.monotonic() at which the last start
+# began, negated while that start is in progress: a float is all a start
+# writes (no container: a list made by every first start of a tree showed
+# in its start time, through the garbage collector's work).  What changes
+# rarely (runs before this one, crashes, timers) is in a _StatusExtra made
+# by the first reset, crash or timer.  Written by the service's own thread,
+# read by mode.status.snapshot() from any: values are replaced whole, and
+# nothing keeps an exception (or its frames) alive: crashes and timer
+# errors are summarised as ``(type, message, wall time)`` tuples.
+
+
+def _status_extra(service: Service) -> _StatusExtra:
+    extra = service._status_extra
+    if extra is None:
+        extra = service._status_extra = _StatusExtra()
+    return extra
+
+
+def _error_summary(exc: BaseException) -> tuple[str, str, float]:
+    """``(type, message, wall time)`` of ``exc``: what the status keeps."""
+    from time import time  # rare path: crashes and timer errors only
+
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not break the crash
+        message = f"<unprintable {type(exc).__name__}>"
+    return (type(exc).__qualname__, message[:1000], time())
+
+
+def _record_crash(service: Service, reason: BaseException) -> None:
+    # Called once per crash of ``service`` (not again while it stays crashed).
+    extra = _status_extra(service)
+    extra.crashes += 1
+    extra.last_crash = _error_summary(reason)
+
+
+def _own_timer(timer: Any) -> None:
+    """Make ``timer`` one of the timers of the service whose task runs it.
+
+    Called by :class:`mode.timers.Timer` when its iteration begins: a timer
+    run by a service's task (``@Service.timer``, ``itertimer``, or a Timer
+    iterated by hand) is listed in that service's status.  Finished timers
+    are dropped here, so a restarted service lists its new timers only.
+    """
+    owner = _task_owner.get()
+    if owner is not None:
+        extra = _status_extra(owner)
+        extra.timers = (*(t for t in extra.timers if t.running), timer)
+
+
+def _record_timer_error(service: Service, name: str, exc: BaseException) -> None:
+    extra = _status_extra(service)
+    errors = dict(extra.timer_errors or ())
+    errors[name] = _error_summary(exc)
+    extra.timer_errors = errors
+
+
 @types.coroutine
 def _one_iteration() -> Generator[None, None, None]:
     # What ``asyncio.sleep(0)`` does, without its coroutine layer: yield to
@@ -544,6 +697,12 @@ def _close_coroutines(objs: Iterable[Any]) -> None:
 def _set_result_unless_done(fut: asyncio.Future[Any], result: Any = None) -> None:
     if not fut.done():
         fut.set_result(result)
+
+
+def _wake_waiter(waiter: asyncio.Future[None], done: asyncio.Future[Any]) -> None:
+    """Done callback (bound with partial): resolve ``waiter`` unless done."""
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _resolve_all(futures: Iterable[asyncio.Future[Any]], result: Any = None) -> None:
@@ -704,20 +863,21 @@ class ServiceBase(ServiceT):
     """What :class:`Service` and ``ServiceProxy`` share.
 
     Gives every subclass its own ``logger`` (``logging.getLogger`` of its
-    module unless the class sets one; only mode's own loggers get a
-    NullHandler), a ``log`` that prefixes messages with the service's place
-    in the tree (``[^--Label]: msg``), ``async with``
-    support, ``repr`` and the :attr:`loop` property.
+    module unless the class sets one; no handler is added to it), a ``log``
+    that prefixes messages with the service's place in the tree
+    (``[^--Label]: msg``), ``async with`` support, ``repr`` and the
+    :attr:`loop` property.
     """
 
     #: Ignored; reset to False on every subclass (kept for compatibility).
     abstract: ClassVar[bool] = True
 
     #: The logger of this class.  Set automatically for each subclass to
-    #: ``logging.getLogger(cls.__module__)`` (no handler added outside the
-    #: ``mode`` namespace); a logger set in a class body is kept,
-    #: also by its subclasses.
-    logger: logging.Logger = get_logger(__name__)
+    #: ``logging.getLogger(cls.__module__)`` (no handler added, so Python's
+    #: last-resort handler shows its warnings and errors while logging is
+    #: not configured); a logger set in a class body is kept, also by its
+    #: subclasses.
+    logger: logging.Logger = logging.getLogger(__name__)
     _logger_is_auto: ClassVar[bool] = True
 
     #: Logs through :attr:`logger` with the ``[^label]:`` prefix (made on
@@ -749,7 +909,7 @@ class ServiceBase(ServiceT):
         self._loop = loop
 
     def _format_log(self, severity: int, msg: str, *args: Any, **kwargs: Any) -> str:
-        return f"[^{'-' * (self.beacon.depth - 1)}{self.shortlabel}]: {msg}"
+        return f"[^{'-' * (_log_depth(self) - 1)}{self.shortlabel}]: {msg}"
 
     async def __aenter__(self) -> Self:
         """Start the service and return it.
@@ -759,8 +919,8 @@ class ServiceBase(ServiceT):
         """
         try:
             await self.start()
-        except AlreadyStartedError:
-            raise  # running already: leave it alone
+        except (AlreadyStartedError, _NotInitialisedError):
+            raise  # running already, or never built: nothing to stop
         except BaseException as exc:
             try:
                 await self.stop()
@@ -785,9 +945,13 @@ class ServiceBase(ServiceT):
         """Stop the service, then reset it (even if the stop raised an error).
 
         The exception of the ``async with`` body, if any, is not suppressed.
-        A stop that is interrupted (cancelled) is not reset: no task of the
-        service is left running, and it stays stopping until ``stop()`` is
-        called again to finish the stop (see the module documentation).
+        A crash of the service is not raised (as in the original: it was
+        logged with its traceback when it happened); :attr:`crash_reason`
+        still gives it after the block, until the next start or
+        ``service_reset()``.  A stop that is interrupted (cancelled) is not
+        reset: no task of the service is left running, and it stays stopping
+        until ``stop()`` is called again to finish the stop (see the module
+        documentation).
         """
         try:
             await self.stop()
@@ -796,17 +960,32 @@ class ServiceBase(ServiceT):
             # say) is not reset: the service stays "stopping", with no task
             # left running, until stop() is called again to finish it.
             if not self._stop_unfinished():
-                self.service_reset()
+                self._reset_keeping_crash_reason()
             raise
+        self._reset_keeping_crash_reason()
+
+    def _reset_keeping_crash_reason(self) -> None:
+        reason = self.crash_reason
         self.service_reset()
+        if reason is not None:
+            self._keep_crash_reason(reason)
+
+    def _keep_crash_reason(self, reason: BaseException) -> None:
+        """Keep ``reason`` as :attr:`crash_reason` of the reset service (until
+        the next start or reset); ``async with`` calls it after its reset.
+        """
 
     def _stop_unfinished(self) -> bool:
         """Whether a stop was interrupted and stop() has yet to finish it."""
         return False
 
     def __repr__(self) -> str:
-        info = self._repr_info()
-        return f"<{self._repr_name()}: {self.state}{' ' + info if info else ''}>"
+        try:
+            info = self._repr_info()
+            return f"<{self._repr_name()}: {self.state}{' ' + info if info else ''}>"
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
 
     def _repr_info(self) -> str:
         """Return extra text for ``repr()`` (override; default: nothing)."""
@@ -908,12 +1087,42 @@ class Service(ServiceBase, ServiceCallbacks):
     _stop_resume: int | None = None
     _restart_task: asyncio.Task[Any] | None = None
     _restart_queue: list[asyncio.Future[None]] | None = None
+    # Restarts overtaken by stop() (see _overtake_restarts): the restart()
+    # calls so far (each takes the next number), the last number a stop()
+    # abandoned, the step of the restart running (_RESTART_*), and the
+    # stops waiting for it to end.
+    _restart_calls: int = 0
+    _restart_cutoff: int = 0
+    _restart_step: int = 0
+    _restart_end_waiters: list[asyncio.Future[None]] | None = None
+    # True once a stop of this service, or of a service below it, raised
+    # (an error a parent logs and does not raise): the Worker's exit code
+    # reads it.  Cleared by service_reset().
+    _stop_failed: bool = False
+    # Also on the class until first set (an instance attribute per service
+    # costs its memory and a store in every __init__): the task running
+    # stop() and the stops waiting for it, whether service_reset() runs,
+    # and the exit stacks (made by the exit_stack properties).
+    _stop_task: asyncio.Task[Any] | None = None
+    _stop_waiters: list[asyncio.Future[None]] | None = None
+    _resetting: bool = False
+    _async_exit_stack: AsyncExitStack | None = None
+    _exit_stack: ExitStack | None = None
+    # The crash reason of the run an `async with` ended (see crash_reason).
+    _crash_reason_kept: BaseException | None = None
+
+    # What mode.status reads: when the last start began (None until the
+    # first start), and the rest, made when first needed (see _StatusExtra).
+    _status_rec: float | None = None
+    _status_extra: _StatusExtra | None = None
 
     _started: Event
     _stopped: Event
-    _shutdown: Event
     _crashed: Event
-    _crash_reason: BaseException | None
+    #: The flag of set_shutdown(): made on first use (only services with
+    #: wait_for_shutdown, and repr of a stopped one, read it).
+    _shutdown: _OnFirstUse[Event] = _OnFirstUse(lambda self: self._new_shutdown_event())
+    _crash_reason: BaseException | None = None  # set by a crash
     _beacon: NodeT[Any]
     _children: list[ServiceT]
     _futures: set[asyncio.Future[Any]]
@@ -1018,6 +1227,10 @@ class Service(ServiceBase, ServiceCallbacks):
             )
         _check_drift_correction(max_drift_correction)
         _check_bool("Service.timer exec_first=", exec_first)
+        if isinstance(interval, str) and "/" in interval:
+            from .timers import _warn_if_rate_string
+
+            _warn_if_rate_string(interval, "Service.timer", stacklevel=2)
 
         def _decorate(fun: _TaskFun) -> ServiceTask:
             _check_task_fun("Service.timer", fun)
@@ -1027,16 +1240,19 @@ class Service(ServiceBase, ServiceCallbacks):
 
             @wraps(fun)
             async def _repeater(self: Service) -> None:
-                if exec_first:
-                    await fun(self)
                 timer = self.itertimer(
                     interval_s,
                     name=timer_name,
                     max_drift_correction=max_drift_correction,
                 )
                 try:
+                    if exec_first:
+                        await fun(self)
                     async for _ in timer:
                         await fun(self)
+                except Exception as exc:  # for mode.status: the timer's error
+                    _record_timer_error(self, timer_name, exc)
+                    raise
                 finally:
                     await timer.aclose()
 
@@ -1140,9 +1356,7 @@ class Service(ServiceBase, ServiceCallbacks):
         super().__init__(loop=loop)
         self._started = self._new_started_event()
         self._stopped = self._new_stopped_event()
-        self._shutdown = self._new_shutdown_event()
         self._crashed = self._new_crashed_event()
-        self._crash_reason = None
         # True once _stopped or _crashed is set: should_stop without two
         # method calls (read on every step of start, stop and wait).
         self._halt = False
@@ -1153,12 +1367,15 @@ class Service(ServiceBase, ServiceCallbacks):
         self._children_set: set[ServiceT] = _NONE_YET
         self._futures = _NONE_YET
         self._halt_waiters: set[asyncio.Future[None]] = _NONE_YET
-        self._stop_task: asyncio.Task[Any] | None = None
-        self._stop_waiters: list[asyncio.Future[None]] = []
-        self._resetting = False
+        # Written by every start or stop, so set here although the class has
+        # the same defaults: an attribute first set after __init__ grows the
+        # instance's attribute storage then (measured: ~15% of a tree's
+        # start+stop for these three).  The rarely written ones stay on the
+        # class (see _stop_waiters & co.).
+        self._in_start_hooks = False
+        self._status_rec = None
+        self._stop_task = None
         self._mundane_level = level_number(self.mundane_level)
-        self._async_exit_stack: AsyncExitStack | None = None
-        self._exit_stack: ExitStack | None = None
         self.on_init()
         self.__post_init__()
 
@@ -1212,8 +1429,12 @@ class Service(ServiceBase, ServiceCallbacks):
                 f"{type(service).__name__}: wrap a coroutine with "
                 "Service.from_awaitable(coro)"
             )
-        if service in self._children_set:
-            return service
+        try:
+            if service in self._children_set:
+                return service
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
         self._check_no_cycle(service)
         try:
             service.beacon.reattach(self.beacon)
@@ -1327,7 +1548,9 @@ class Service(ServiceBase, ServiceCallbacks):
     def add_future(self, coro: Awaitable[Any]) -> asyncio.Task[None]:
         """Run ``coro`` as a task owned by this service and return the task.
 
-        The task is named ``repr(coro)`` and has ``__wrapped__ = coro``.  It
+        The task is named ``"LABEL:QUALNAME"`` (the service's label, then the
+        coroutine's qualified name, e.g. ``"Ticker:Ticker._tick"``; the
+        original named it ``repr(coro)``) and has ``__wrapped__ = coro``.  It
         never fails: cancellation ends it quietly, any other exception
         (``SystemExit`` included) crashes the service.  ``stop()`` cancels
         and awaits it.
@@ -1355,7 +1578,9 @@ class Service(ServiceBase, ServiceCallbacks):
         ):
             _close_coroutines([coro])
             raise RuntimeError(self._no_task_loop_message(loop, running))
-        fut = loop.create_task(self._execute_task(coro), name=repr(coro))
+        # Named after its owner, for aiomonitor's ps and stuck-task reports.
+        what = getattr(coro, "__qualname__", None) or type(coro).__name__
+        fut = loop.create_task(self._execute_task(coro), name=f"{self.label}:{what}")
         setattr(fut, "__wrapped__", coro)  # noqa: B010 - Task has no such field
         if self._futures is _NONE_YET:
             self._futures = set()
@@ -1517,27 +1742,28 @@ class Service(ServiceBase, ServiceCallbacks):
         timeout: float | None,
     ) -> None:
         """Wait until one of ``futures`` is done, the service halts, or timeout."""
+        # asyncio.wait(FIRST_COMPLETED) written out, with the halt future as
+        # its waiter: each of ``futures`` resolves the halt future when done,
+        # as the stop and the timeout do.  The same loop iterations as
+        # asyncio.wait, without its own waiter, two coroutine layers and the
+        # done/pending sets (the per-call cost of wait()/wait_first()).
         loop = asyncio.get_running_loop()
         halt = self._new_halt_waiter(loop)
+        wake = partial(_wake_waiter, halt) if futures else None
+        timer = None
         try:
-            if futures:
-                await asyncio.wait(
-                    [*futures, halt],
-                    timeout=timeout,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-            elif timeout is None:
-                # Waiting for the stop alone: await the halt future itself,
-                # which wakes this task on the very iteration the stop sets
-                # it (asyncio.wait would take one more, per waiting task).
-                await halt
-            else:
+            if wake is not None:
+                for fut in futures:
+                    fut.add_done_callback(wake)
+            if timeout is not None:
                 timer = loop.call_later(timeout, _set_result_unless_done, halt)
-                try:
-                    await halt
-                finally:
-                    timer.cancel()
+            await halt
         finally:
+            if timer is not None:
+                timer.cancel()
+            if wake is not None:
+                for fut in futures:
+                    fut.remove_done_callback(wake)
             self._drop_halt_waiter(halt)
 
     async def wait_first(
@@ -1610,11 +1836,37 @@ class Service(ServiceBase, ServiceCallbacks):
                 "for all of them"
             )
         if coros:
+            # wait_first() for one argument, written out: this is the call
+            # agents make per item, so it skips the lists and the extra layer.
             self._check_wait_args("wait", coros)
-            res = await self.wait_first(*coros, timeout=timeout)
-            if res.stopped:
+            try:
+                timeout_s = _want_timeout("wait", timeout)
+            except (TypeError, ValueError):
+                _close_coroutines(coros)
+                raise
+            if self._halt:
+                _close_coroutines(coros)
                 return WaitResult(None, True)
-            return WaitResult(res.results[0], False)
+            arg = coros[0]
+            if isinstance(arg, asyncio.Future):
+                fut, owned = arg, False  # the caller's: never cancelled by us
+            else:
+                loop = asyncio.get_running_loop()
+                if inspect.isawaitable(arg):
+                    fut = asyncio.ensure_future(arg, loop=loop)
+                else:
+                    fut = loop.create_task(arg.wait())
+                owned = True
+            try:
+                await self._wait_halted((fut,), timeout_s)
+                if fut.done():
+                    result = fut.result()  # its exception propagates
+                    if not self._halt:
+                        return WaitResult(result, False)
+                return WaitResult(None, True)
+            finally:
+                if owned:
+                    fut.cancel()
         timeout_s = _want_timeout("wait", timeout)
         if not self.should_stop:
             await self._wait_halted((), timeout_s)
@@ -1716,8 +1968,12 @@ class Service(ServiceBase, ServiceCallbacks):
             async for _ in self.itertimer(1.0, name="poll"):
                 await self.poll()
         """
-        from .timers import loop_time
+        from .timers import _warn_if_rate_string, loop_time
 
+        if isinstance(interval, str) and "/" in interval:
+            # Warned here, at the caller's line; the Timer gets the seconds.
+            _warn_if_rate_string(interval, "Service.itertimer", stacklevel=2)
+            interval = want_seconds(interval)
         if self.should_stop:
             return
         ticks = aiter(
@@ -1752,7 +2008,11 @@ class Service(ServiceBase, ServiceCallbacks):
             Exception: whatever a hook or a child's start raised; the exit
                 stacks are unwound first.
         """
-        await self._default_start()
+        try:
+            await self._default_start()
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
 
     async def _default_start(self) -> None:
         _check_shutdown_timeout(self.shutdown_timeout, self)
@@ -1772,6 +2032,8 @@ class Service(ServiceBase, ServiceCallbacks):
         # the task: looking the task up would cost every start; the rare
         # stop during a start finds it, see _start_hook_task.)
         self._in_start_hooks = True
+        began = monotonic()  # for mode.status: negated while starting
+        self._status_rec = -began
         try:
             if not self.restart_count:
                 for dep in self.on_init_dependencies():
@@ -1795,6 +2057,9 @@ class Service(ServiceBase, ServiceCallbacks):
                     self._in_start_hooks = True
                 if chatty:
                     self.log.debug("Started.")
+                # Running from here (mode.status): on_started may wait for
+                # good (the Worker's does, until the stop).
+                self._status_rec = began
                 await self.on_started()
             except BaseException:
                 exc_type, exc, tb = sys.exc_info()
@@ -1806,6 +2071,7 @@ class Service(ServiceBase, ServiceCallbacks):
                 raise
         finally:
             self._in_start_hooks = False
+            self._status_rec = began
             if self._start_waiters is not None:
                 self._end_start_hooks()
 
@@ -1947,6 +2213,7 @@ class Service(ServiceBase, ServiceCallbacks):
             self._crash_reason = reason
         self._halt = True
         self._crashed.set()
+        _record_crash(self, reason)
         self._wake_halt_waiters()
         for child in self._children:
             child._crash(reason)
@@ -1967,6 +2234,13 @@ class Service(ServiceBase, ServiceCallbacks):
             Exception: the first error raised by ``on_stop``, a context exit
                 or ``on_shutdown``, once the whole stop has run.
         """
+        try:
+            self._stopped  # noqa: B018 - missing if __init__ never ran
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
+        if self._restart_queue is not None:  # a restart runs (or waits)
+            await self._overtake_restarts()
         if self._stopped.is_set():
             await self._stop_again()
             return
@@ -1982,7 +2256,7 @@ class Service(ServiceBase, ServiceCallbacks):
                 self._release_stop_waiters()
 
     def _release_stop_waiters(self) -> None:
-        waiters, self._stop_waiters = self._stop_waiters, []
+        waiters, self._stop_waiters = self._stop_waiters or (), None
         for fut in waiters:
             _set_result_unless_done(fut)
 
@@ -2050,6 +2324,8 @@ class Service(ServiceBase, ServiceCallbacks):
                 me.cancel()
             return False
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._stop_waiters is None:
+            self._stop_waiters = []
         self._stop_waiters.append(fut)
         await fut
         return True
@@ -2121,6 +2397,7 @@ class Service(ServiceBase, ServiceCallbacks):
         if chatty:
             self.log.debug("-Stopped!")
         if error is not None:
+            self._stop_failed = True
             raise error
 
     async def _wait_for_start_hooks(self) -> None:
@@ -2253,12 +2530,19 @@ class Service(ServiceBase, ServiceCallbacks):
         self._wake_halt_waiters()
 
     async def _stop_children(self) -> None:
+        # A child's stop error is logged, not raised (as in the original),
+        # but recorded: this service's stop then counts as failed too, and
+        # so on up the tree (see _stop_failed).
         if self._children:
             for child in reversed(list(self._children)):
                 try:
                     await child.stop()
                 except Exception as exc:
+                    self._stop_failed = True
                     self.log.exception("Error while stopping child %r: %r", child, exc)
+                else:
+                    if getattr(child, "_stop_failed", False) is True:
+                        self._stop_failed = True  # failed below the child
 
     async def _wait_for_shutdown_flag(self) -> None:
         if self._shutdown.is_set():
@@ -2336,6 +2620,7 @@ class Service(ServiceBase, ServiceCallbacks):
                 timeout,
                 where,
             )
+        _note_left_running(tasks)
 
     async def _stop_exit_stacks(self) -> None:
         stack, astack = self._exit_stack, self._async_exit_stack
@@ -2397,6 +2682,7 @@ class Service(ServiceBase, ServiceCallbacks):
             Exception: whatever the stop, ``on_restart`` or the start raised.
         """
         me = _current_task()
+        ticket = self._restart_calls = self._restart_calls + 1
         queue = self._restart_queue
         if queue is None:
             self._restart_queue = []
@@ -2410,24 +2696,114 @@ class Service(ServiceBase, ServiceCallbacks):
             await self._wait_for_restart_turn(queue)
         self._restart_task = me
         try:
+            if ticket <= self._restart_cutoff:
+                return  # stop() was called while this restart waited
             if me is not None and self._ends_calling_task(me):
                 token = _cancel_when_done.set(True)
                 try:
-                    await self._restart_steps()
+                    await self._restart_steps(ticket)
                 finally:
                     _cancel_when_done.reset(token)
                     me.cancel()
             else:
-                await self._restart_steps()
+                await self._restart_steps(ticket)
         finally:
             self._restart_task = None
+            if self._restart_step:
+                self._restart_step = 0
+            waiters = self._restart_end_waiters
+            if waiters is not None:
+                self._restart_end_waiters = None
+                _resolve_all(waiters)
             self._pass_restart_turn()
 
-    async def _restart_steps(self) -> None:
+    async def _restart_steps(self, ticket: int) -> None:
+        # Between the steps: a stop() called meanwhile abandoned this restart
+        # (ticket <= _restart_cutoff), which then goes no further.
+        # So is a restart of a service whose parent (or an ancestor) is
+        # stopping: started again, it would run on under a stopped parent,
+        # whose stop is over (or past its children).
+        self._restart_step = _RESTART_STOPPING
         await self.stop()
+        if ticket <= self._restart_cutoff or self._under_a_stopped_service():
+            return  # the service stays stopped (not reset)
         self.service_reset()
+        self._restart_step = _RESTART_HOOK
         await self.on_restart()
+        if ticket <= self._restart_cutoff:
+            return  # the stop marked the service stopped
+        if self._under_a_stopped_service():
+            self._started.set()  # stopped, as if not reset (its stop ran)
+            self._stopped_set()
+            return
+        self._restart_step = _RESTART_STARTING
         await self.start()
+
+    def _under_a_stopped_service(self) -> bool:
+        """Whether a service above this one (in the tree) is stopping or stopped."""
+        try:
+            nodes = iter(self.beacon.walk())
+        except TypeError:  # a mock beacon (tests): no tree
+            return False
+        for node in nodes:
+            data = getattr(node, "data", None)
+            if (
+                data is not self
+                and isinstance(data, Service)
+                and data._stopped.is_set()
+            ):
+                return True
+        return False
+
+    async def _overtake_restarts(self) -> None:
+        """stop() while a restart runs or waits: the stop wins.
+
+        Every restart called so far is abandoned: one still waiting for its
+        turn returns without doing anything; the one running goes no
+        further than the step it is at.  In its stop, this stop waits for
+        that stop (as any second ``stop()`` does) and the service is left
+        stopped, not reset.  In ``on_restart`` (the service was stopped and
+        reset, nothing has started since) the service is marked stopped at
+        once, and this stop waits for ``on_restart`` to return, at most
+        :attr:`shutdown_timeout` (then it logs the restart's stack and
+        returns beside it).  In its start, this stop goes on as a stop
+        during a start does.  The restart's own stop, and a stop called by a
+        hook of its stop, abandon nothing.
+        """
+        me = _current_task()
+        step = self._restart_step
+        running = self._restart_task
+        if step == _RESTART_STOPPING and me is running:
+            return  # the restart's own stop (or a hook of that stop)
+        self._restart_cutoff = self._restart_calls
+        if step != _RESTART_HOOK:
+            return
+        # Its stop ran and nothing started since: stopped, as if not reset.
+        self._started.set()
+        self._stopped_set()
+        if me is running or running is None:
+            return  # called by on_restart itself: it cannot be waited for
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._restart_end_waiters is None:
+            self._restart_end_waiters = []
+        self._restart_end_waiters.append(fut)
+        try:
+            await asyncio.wait([fut], timeout=self.shutdown_timeout)
+        finally:
+            waiters = self._restart_end_waiters
+            if waiters is not None and fut in waiters:
+                waiters.remove(fut)
+        if not fut.done():
+            from mode.utils.tracebacks import format_task_stack  # lazy: rare
+
+            self.log.error(
+                "%r still runs on_restart %r s after stop() was called "
+                "(shutdown_timeout); the stop returns beside it (the restart "
+                "will not start the service).  The restart waits at:\n%s",
+                self,
+                self.shutdown_timeout,
+                format_task_stack(running),
+            )
 
     async def _wait_for_restart_turn(self, queue: list[asyncio.Future[None]]) -> None:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -2456,21 +2832,28 @@ class Service(ServiceBase, ServiceCallbacks):
 
         Increments :attr:`restart_count`, clears the started, stopped,
         shutdown and crashed flags (new events, so the next start may run
-        under another loop) and the crash reason.
+        under another loop) and the crash reason (also the one ``async with``
+        kept).
         """
         if self._resetting:
             return
         self._resetting = True
         try:
             self.restart_count += 1
+            if self._started.is_set():  # a run ends: mode.status counts it
+                _status_extra(self).runs += 1
             self._started = self._new_started_event()
             self._stopped = self._new_stopped_event()
-            self._shutdown = self._new_shutdown_event()
+            self.__dict__.pop("_shutdown", None)  # a new one on first use
             self._crashed = self._new_crashed_event()
             self._crash_reason = None
+            if self._crash_reason_kept is not None:
+                self._crash_reason_kept = None
             self._halt = False
             if self._stop_resume is not None:
                 self._stop_resume = None  # the unfinished stop is given up
+            if self._stop_failed:
+                self._stop_failed = False
             for child in self._children:
                 child.service_reset()
         finally:
@@ -2490,6 +2873,21 @@ class Service(ServiceBase, ServiceCallbacks):
         finally:
             self.diag.unset_flag(flag)
 
+    def check_readiness(self) -> str | None:
+        """Return why the service is not ready to do its work, or None.
+
+        The readiness hook of :mod:`mode.status`: override it to add a
+        check of your own, such as ``"not connected to the broker"``.
+        :func:`mode.status.snapshot` calls it for every running service of
+        the tree, on the thread taking the snapshot (also for a service in
+        a :class:`~mode.threads.ServiceThread`), so it must be sync, cheap
+        and safe to call from there: read a flag, do not do I/O.  A reason
+        makes the process not ready (``/readyz`` answers 503).  An
+        exception it raises is reported as the reason; it is not raised.
+        The default returns None: a running service is ready.
+        """
+        return None
+
     # -- properties --------------------------------------------------------
 
     @property
@@ -2505,7 +2903,11 @@ class Service(ServiceBase, ServiceCallbacks):
     @property
     def should_stop(self) -> bool:
         """True if the service is stopping or stopped, or crashed."""
-        return self._halt
+        try:
+            return self._halt
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
 
     def _stop_unfinished(self) -> bool:
         return self._stop_resume is not None
@@ -2522,15 +2924,19 @@ class Service(ServiceBase, ServiceCallbacks):
         A stopped service reports "stopping" unless ``set_shutdown()`` was
         called, as in the original.
         """
-        if self._crashed.is_set():
-            return "crashed"
-        if not self._started.is_set():
-            return "init"
-        if not self._stopped.is_set():
-            return "running"
-        if not self._shutdown.is_set():
-            return "stopping"
-        return "shutdown"
+        try:
+            if self._crashed.is_set():
+                return "crashed"
+            if not self._started.is_set():
+                return "init"
+            if not self._stopped.is_set():
+                return "running"
+            if not self._shutdown.is_set():
+                return "stopping"
+            return "shutdown"
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
 
     @property
     def label(self) -> str:
@@ -2553,12 +2959,60 @@ class Service(ServiceBase, ServiceCallbacks):
 
     @property
     def crash_reason(self) -> BaseException | None:
-        """The exception that crashed the service, or None."""
-        return self._crash_reason
+        """The exception that crashed the service, or None.
+
+        The first crash of a run is kept until ``service_reset()``.  After
+        ``async with service:`` (which resets the service) it is still the
+        crash of that run, until the next start or ``service_reset()``.
+        """
+        try:
+            reason = self._crash_reason
+            if reason is None and not self._started.is_set():
+                return self._crash_reason_kept
+            return reason
+        except AttributeError as exc:
+            _raise_if_unbuilt(self, exc)
+            raise
 
     @crash_reason.setter
     def crash_reason(self, reason: BaseException | None) -> None:
         self._crash_reason = reason
+        if self._crash_reason_kept is not None:
+            self._crash_reason_kept = None
+
+    def _keep_crash_reason(self, reason: BaseException) -> None:
+        self._crash_reason_kept = reason
+
+
+#: The tasks that stops went on without (see tasks_left_running): weak, so
+#: the list holds nothing alive.  A ServiceThread's stop reports from its
+#: own thread, hence the lock.
+_left_running: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
+_left_lock = threading.Lock()
+
+
+def _note_left_running(tasks: Iterable[asyncio.Future[Any]]) -> None:
+    with _left_lock:
+        for fut in tasks:
+            if not fut.done():
+                _left_running.add(fut)
+
+
+def tasks_left_running() -> list[asyncio.Future[Any]]:
+    """Return the tasks that a stop went on without, and that still run.
+
+    A service's stop cancels its tasks and waits for them at most
+    :attr:`Service.shutdown_timeout`; a task still running then (it
+    ignores its cancellation, or its clean-up takes longer) is logged at
+    error level with its stack, and the stop goes on without it.  Such a
+    task is listed here until it ends, or its event loop closes.  The
+    Worker reads this list when it exits: a stop that left tasks behind is
+    not clean (exit code 75, ``EX_SHUTDOWN_TIMEOUT``).  Thread-safe;
+    never raises.
+    """
+    with _left_lock:
+        found = list(_left_running)
+    return [fut for fut in found if not fut.done() and not fut.get_loop().is_closed()]
 
 
 def _label(service: Any) -> str:
@@ -2576,6 +3030,10 @@ crontab = Service.crontab
 _base_stop_children = Service._stop_children
 _base_stop_futures = Service._stop_futures
 _base_stop_exit_stacks = Service._stop_exit_stacks
+
+#: The steps of a restart (Service._restart_step): its stop, on_restart,
+#: its start.
+_RESTART_STOPPING, _RESTART_HOOK, _RESTART_STARTING = 1, 2, 3
 
 #: The step an interrupted stop resumes at, by the step it was at: the hooks
 #: (1: on_stop, 6: on_shutdown) are not run again; the other steps are.

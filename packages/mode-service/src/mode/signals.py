@@ -872,3 +872,94 @@ class SyncSignal(BaseSignal[T], SyncSignalT[T]):
             f"{self.label or type(self).__name__}: receiver {receiver!r} returned "
             f"an awaitable, which a SyncSignal cannot await; use a Signal"
         )
+
+
+# -- receiver errors, for mode.metrics -----------------------------------
+# Counting the errors that receivers raise would cost every send a check;
+# instead, while an observer is set, Signal and SyncSignal use sends that
+# wrap the plain ones (the class attributes are swapped), so a process
+# without metrics runs the plain sends above, unchanged.
+
+#: Called as ``observer(signal, exc)`` for an exception a receiver raised
+#: (see :func:`set_receiver_error_observer`); None: errors are not observed.
+_receiver_error_observer: Callable[[BaseSignal[Any], Exception], None] | None = None
+
+_plain_signal_send = Signal.send
+_plain_sync_signal_send = SyncSignal.send
+
+
+def _report_receiver_error(signal: BaseSignal[Any], exc: Exception) -> None:
+    observer = _receiver_error_observer
+    if observer is not None:
+        try:
+            observer(signal, exc)
+        except Exception:  # the observer's own bug must not mask exc
+            import logging
+
+            logging.getLogger(__name__).exception(
+                "signal receiver error observer %r failed", observer
+            )
+
+
+def _bad_call(signal: BaseSignal[Any], args: tuple[Any, ...], kwargs: Any) -> bool:
+    # send() without a sender raises TypeError itself: not a receiver error.
+    return not args and signal.default_sender is None and "sender" not in kwargs
+
+
+async def _observed(signal: BaseSignal[Any], coro: Coroutine[Any, Any, None]) -> None:
+    try:
+        await coro
+    except Exception as exc:
+        _report_receiver_error(signal, exc)
+        raise
+
+
+def _observed_signal_send(
+    self: Signal[Any], *args: Any, **kwargs: Any
+) -> Coroutine[Any, Any, None]:
+    if _bad_call(self, args, kwargs):
+        return _plain_signal_send(self, *args, **kwargs)
+    return _observed(self, _plain_signal_send(self, *args, **kwargs))
+
+
+def _observed_sync_signal_send(
+    self: SyncSignal[Any], *args: Any, **kwargs: Any
+) -> None:
+    if _bad_call(self, args, kwargs):
+        return _plain_sync_signal_send(self, *args, **kwargs)
+    try:
+        _plain_sync_signal_send(self, *args, **kwargs)
+    except Exception as exc:
+        _report_receiver_error(self, exc)
+        raise
+
+
+def set_receiver_error_observer(
+    observer: Callable[[BaseSignal[Any], Exception], None] | None,
+) -> None:
+    """Have ``observer(signal, exc)`` called for every receiver's error (None: stop).
+
+    Used by :mod:`mode.metrics` to count the errors receivers raise.  While
+    an observer is set, :meth:`Signal.send` and :meth:`SyncSignal.send` (and
+    ``__call__``) are wrapping variants: the exception still propagates to
+    the sender unchanged after the observer saw it; a ``Signal.send``
+    coroutine is then a wrapper, never the receiver's own.  The observer
+    runs in the sender's thread, on the error path only; an exception it
+    raises is logged and ignored.  Subclasses that override ``send`` are
+    not observed.  Without an observer the plain sends run: nothing is paid
+    on the hot path.  Not thread-safe: set it before signals are sent from
+    other threads, or accept that a send racing the switch is not observed.
+    """
+    global _receiver_error_observer
+    if observer is not None and not callable(observer):
+        raise TypeError(
+            f"set_receiver_error_observer() expects a callable or None, not "
+            f"{type(observer).__name__}"
+        )
+    _receiver_error_observer = observer
+    signal_send: Any = _plain_signal_send if observer is None else _observed_signal_send
+    sync_send: Any = (
+        _plain_sync_signal_send if observer is None else _observed_sync_signal_send
+    )
+    Signal.send = Signal.__call__ = signal_send  # type: ignore[method-assign]
+    SyncSignal.send = SyncSignal.__call__ = sync_send  # type: ignore[method-assign]

@@ -15,20 +15,24 @@ supervisor                  :class:`SupervisorStrategy` (a :class:`Service`)
                             :class:`ForfeitOneForAllSupervisor` (give up)
 intensity 0 (``MaxR = 0``)  :class:`CrashingSupervisor` (the first child
                             crash escalates, up to the Worker)
-child spec ``restart``      ``add(service, restart="permanent" |
-                            "transient" | "temporary")``
+child spec ``restart``      ``add(service, restart="permanent")`` (or
+                            ``"transient"``, ``"temporary"``)
 intensity / period          ``max_restarts`` / ``over`` (sliding window)
-escalation (supervisor      the supervisor stops its children and crashes
-exits, its parent reacts)   with ``MaxRestartsExceeded``; its own
-                            supervisor restarts it, or the crash reaches
-                            the root and the Worker exits non-zero
+escalation                  past the limit the supervisor stops its
+                            children and crashes with
+                            ``MaxRestartsExceeded``; its own supervisor
+                            restarts it, or the crash reaches the root and
+                            the Worker exits non-zero
 child spec ``shutdown``     ``add(service, shutdown_timeout=...)`` or
                             ``child_shutdown_timeout=``
 ``start_child``             :meth:`SupervisorStrategy.add`
-``terminate_child`` +       :meth:`SupervisorStrategy.discard` (does not
-``delete_child``            stop the service)
+``terminate_child``         :meth:`SupervisorStrategy.discard` (does not
+                            stop the service)
+``delete_child``            :meth:`SupervisorStrategy.discard` (the same
+                            call)
 ``which_children``          :meth:`SupervisorStrategy.status`
-(none; common add-on)       ``backoff=Backoff(...)`` delay between restarts
+(none; common add-on)       ``backoff=Backoff(...)``: a delay between
+                            restarts
 ==========================  ==============================================
 
 Behaviour worth knowing (*decision* marks a change from the original):
@@ -93,7 +97,7 @@ import dataclasses
 import random as _random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, ClassVar, Final, Literal, TypeAlias
 
 from mode.utils.futures import notify
 from mode.utils.times import Seconds, want_seconds
@@ -331,6 +335,11 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
     _services: list[ServiceT]
     _index: dict[ServiceT, int]
     _please_wakeup: asyncio.Future[None] | None
+
+    # The back-off sleep in progress (supervisor's clock), for mode.status:
+    # when it began and when it ends; None when not backing off.
+    _backoff_since: float | None = None
+    _backoff_until: float | None = None
 
     def __init__(
         self,
@@ -581,10 +590,29 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
         self._prune_window(self._clock())
         return len(self._restart_times)
 
+    #: How many children :attr:`label` names before "+N more".
+    label_children: ClassVar[int] = 3
+
     @property
     def label(self) -> str:
-        """``"{Class}: ({number of children}@{id})"`` (as in the original)."""
-        return f"{type(self).__name__}: ({len(self._services)}@{id(self):#x})"
+        """``"{Class}: ({child}, {child}, ...)"``: the class and its children.
+
+        Children are named by their label (a supervisor child by its class
+        name), the first :attr:`label_children` of them, then ``+N more``.
+        (The original showed the number of children and the object's
+        address: ``"OneForOneSupervisor: (2@0x7f...)"``.)
+        """
+        services = self._services
+        shown = [
+            type(child).__name__
+            if isinstance(child, SupervisorStrategyT)
+            else child.label
+            for child in services[: self.label_children]
+        ]
+        more = len(services) - len(shown)
+        if more > 0:
+            shown.append(f"+{more} more")
+        return f"{type(self).__name__}: ({', '.join(shown)})"
 
     def service_operational(self, service: ServiceT) -> bool:
         """Return True if ``service`` has not crashed."""
@@ -920,7 +948,12 @@ class SupervisorStrategy(Service, SupervisorStrategyT):
                 ", ".join(s.label for s in group),
                 delay,
             )
-            await self._backoff_sleep(delay)
+            began = self._clock()
+            self._backoff_since, self._backoff_until = began, began + delay
+            try:
+                await self._backoff_sleep(delay)
+            finally:
+                self._backoff_since = self._backoff_until = None
         for service in group:
             if self._halted():
                 return

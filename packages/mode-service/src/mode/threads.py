@@ -125,13 +125,14 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from time import monotonic
+from time import monotonic, perf_counter
 from typing import (
     Any,
     ClassVar,
     Literal,
     NamedTuple,
     ParamSpec,
+    TypeAlias,
     TypeVar,
     cast,
     overload,
@@ -146,6 +147,7 @@ from .services import (
     _NONE_YET,
     Service,
     _current_task,
+    _record_crash,
     _resolve_all,
     _set_result_unless_done,
 )
@@ -1461,6 +1463,10 @@ class ServiceThread(Service):
         if self._in_service_thread():
             self._post_to_parent(self._stop_soon)
             return
+        if self._restart_queue is not None:
+            # A restart runs: the stop wins (it may mark the service, reset
+            # by the restart, stopped: see Service._overtake_restarts).
+            await self._overtake_restarts()
         if not self._started.is_set():
             self._close_unused_thread_loop()
             return
@@ -1665,6 +1671,7 @@ class ServiceThread(Service):
                 self._crash_reason = reason
             self._halt = True
             self._crashed.set()
+        _record_crash(self, reason)  # outside the lock: it calls str(reason)
         self._wake_halt_waiters()
         waiter = self._thread_running
         if waiter is not None:  # start() waits: it raises the reason
@@ -2180,16 +2187,28 @@ class QueueServiceThread(ServiceThread):
             RuntimeError: the service is not running.
             BaseException: whatever ``fun`` raised.
         """
-        if self._in_service_thread():
-            return await maybe_async(fun(*args, **kwargs))
-        promise: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        await self.method_queue.call(promise, fun, *args, **kwargs)
+        observer = _call_thread_observer
+        if observer is not None:  # mode.metrics is on: time the call
+            started = perf_counter()
+            error: BaseException | None = None
         try:
-            return await promise
-        except asyncio.CancelledError:
-            if promise.done() and not promise.cancelled():
-                promise.exception()  # the outcome came too late: retrieved
+            if self._in_service_thread():
+                return await maybe_async(fun(*args, **kwargs))
+            promise: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            await self.method_queue.call(promise, fun, *args, **kwargs)
+            try:
+                return await promise
+            except asyncio.CancelledError:
+                if promise.done() and not promise.cancelled():
+                    promise.exception()  # the outcome came too late: retrieved
+                raise
+        except BaseException as exc:
+            if observer is not None:
+                error = exc
             raise
+        finally:
+            if observer is not None:
+                _observe_call(observer, self, perf_counter() - started, error)
 
     async def cast_thread(
         self, fun: Callable[..., Any], *args: Any, **kwargs: Any
@@ -2207,3 +2226,42 @@ class QueueServiceThread(ServiceThread):
 
 #: The name the original changelog used for :class:`QueueServiceThread`.
 QueuedServiceThread = QueueServiceThread
+
+#: Called as ``observer(service, seconds, error)`` after each
+#: :meth:`QueueServiceThread.call_thread` (set by :mod:`mode.metrics`
+#: through :func:`set_call_thread_observer`); None: calls are not timed.
+_CallObserver: TypeAlias = Callable[
+    ["QueueServiceThread", float, BaseException | None], None
+]
+_call_thread_observer: _CallObserver | None = None
+
+
+def set_call_thread_observer(observer: _CallObserver | None) -> None:
+    """Have every ``call_thread`` timed and reported to ``observer`` (None: stop).
+
+    ``observer(service, seconds, error)`` runs in the caller's thread once
+    the call ended: ``seconds`` from the call of ``call_thread`` to its
+    outcome (queueing in the thread included), ``error`` the exception it
+    raised (cancellation included) or None.  An exception the observer
+    raises is logged and ignored.  Without an observer a call pays one
+    global look-up and no clock read.
+    """
+    global _call_thread_observer
+    if observer is not None and not callable(observer):
+        raise TypeError(
+            f"set_call_thread_observer() expects a callable or None, not "
+            f"{type(observer).__name__}"
+        )
+    _call_thread_observer = observer
+
+
+def _observe_call(
+    observer: _CallObserver,
+    service: QueueServiceThread,
+    seconds: float,
+    error: BaseException | None,
+) -> None:
+    try:
+        observer(service, seconds, error)
+    except Exception:
+        service.log.exception("call_thread observer %r failed", observer)

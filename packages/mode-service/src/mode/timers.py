@@ -47,6 +47,7 @@ import asyncio
 import logging
 import math
 import random as _random
+import sys
 import time
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
@@ -99,6 +100,45 @@ def loop_time() -> float:
     if loop is None:
         return time.monotonic()
     return loop.time()
+
+
+_RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def _literal(secs: float) -> str:
+    text = f"{secs:g}"
+    return text if any(c in text for c in ".en") else f"{text}.0"
+
+
+def _warn_if_rate_string(value: object, what: str, *, stacklevel: int) -> None:
+    """Warn if the interval ``value`` is a rate string such as ``"10/s"``.
+
+    ``what`` names the call in the message (``"Timer"``); ``stacklevel`` is
+    that of the caller (2: the line that called the caller).  A value the
+    caller refuses anyway (malformed, not positive) is left to it.
+    """
+    if not isinstance(value, str) or "/" not in value:
+        return
+    from mode.exceptions import RateStringWarning
+
+    try:
+        secs = float(want_seconds(value))
+    except ValueError:
+        return
+    if not (math.isfinite(secs) and secs > 0):
+        return
+    number, _, unit = value.partition("/")
+    count = number.strip()
+    per = _RATE_UNITS.get(unit.strip() or "s", unit.strip())
+    times = "time" if float(count) == 1 else "times"
+    warnings.warn(
+        f"{what}({value!r}) runs every {secs:g} seconds, not {count} {times} per "
+        f"{per}: a rate string is read as seconds (its events per second, the "
+        f"original mode's rule). Write {what}({_literal(secs)}) to keep this "
+        f"interval, or {what}({_literal(1.0 / secs)}) for {count} per {per}.",
+        RateStringWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def _seconds(value: Seconds, what: str, *, allow_zero: bool) -> float:
@@ -156,6 +196,11 @@ class Timer:
             included; None before the first tick.
         last_wakeup_at: Time of the last :meth:`tick` (when the sleep began).
         last_yield_at: Time the last sleep ended (:meth:`on_before_yield`).
+        lateness_total, lateness_max: How late the ticks fired, in seconds:
+            the sum and the largest of ``last_yield_at - deadline`` (early
+            wake-ups count as 0).  ``lateness_total / fired`` is the mean.
+            Read by :mod:`mode.status`.
+        running: True while the timer is iterated (``async for``).
     """
 
     interval: Seconds
@@ -175,6 +220,9 @@ class Timer:
     last_wakeup_at: float
     last_yield_at: float
     iteration: int
+    lateness_total: float
+    lateness_max: float
+    running: bool
     skipped: int
     overlaps: int
     drifting: int
@@ -197,6 +245,7 @@ class Timer:
     ) -> None:
         self.interval = interval
         self.interval_s = _seconds(interval, "interval", allow_zero=False)
+        _warn_if_rate_string(interval, "Timer", stacklevel=2)
         self.max_drift_correction = _seconds(
             max_drift_correction, "max_drift_correction", allow_zero=True
         )
@@ -232,6 +281,8 @@ class Timer:
         self.epoch = self.last_wakeup_at = self.last_yield_at = clock()
         self.deadline = None
         self.iteration = self.skipped = self.overlaps = 0
+        self.lateness_total = self.lateness_max = 0.0
+        self.running = False
         self.drifting = self.drifting_early = self.drifting_late = 0
         self._index = 0  # k of the current deadline (epoch + k * interval_s)
         self._target = self.epoch  # the current deadline, jitter included
@@ -242,22 +293,47 @@ class Timer:
 
         Time spent in the loop body counts against the next sleep.  Stop by
         leaving the ``async for`` loop (or cancelling the task); wrap it in
-        :func:`contextlib.aclosing` to close the generator at once.
+        :func:`contextlib.aclosing` to close the generator at once.  Run by
+        a service's task, the timer is listed in that service's
+        :mod:`mode.status` snapshot.
         """
-        while True:
-            interval = self.tick()
-            await self.sleep(interval)
-            self.on_before_yield()
-            yield interval
+        self.running = True
+        services = sys.modules.get("mode.services")
+        if services is not None:  # not loaded: no service runs this
+            services._own_timer(self)
+        try:
+            while True:
+                interval = self.tick()
+                await self.sleep(interval)
+                self.on_before_yield()
+                yield interval
+        finally:
+            self.running = False
 
     def on_before_yield(self) -> None:
         """Record that the sleep ended (called by the iterator after sleeping).
 
         Lets the next :meth:`tick` measure wake-up drift and the loop body's
         runtime; callers driving :meth:`tick` by hand may call it too.
+        Also records how late the tick fired (:attr:`lateness_total`).
         """
-        self.last_yield_at = self.clock()
+        now = self.last_yield_at = self.clock()
+        late = now - self._target
+        if late > 0.0:
+            self.lateness_total += late
+            if late > self.lateness_max:
+                self.lateness_max = late
         self._yielded = True
+
+    @property
+    def fired(self) -> int:
+        """Ticks fired so far: sleeps that ended (:meth:`on_before_yield`).
+
+        Counted from :attr:`iteration` (each tick is scheduled by
+        :meth:`tick` first), so the iteration pays nothing for it.
+        """
+        n = self.iteration
+        return n if self._yielded else max(n - 1, 0)
 
     def tick(self) -> float:
         """Schedule the next deadline and return the seconds to sleep until it.

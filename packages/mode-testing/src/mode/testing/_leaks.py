@@ -89,8 +89,15 @@ class ServiceTracker:
 
 
 def still_running(service: Any) -> bool:
-    """True if ``service`` was started and has not been stopped (or reset)."""
-    return bool(service.started) and not service._stopped.is_set()
+    """True if ``service`` was started and has not been stopped (or reset).
+
+    A service that was never built (its ``__init__`` did not call
+    ``Service.__init__``, so its start failed at once) is not running.
+    """
+    try:
+        return bool(service.started) and not service._stopped.is_set()
+    except AttributeError:
+        return False
 
 
 def leaked_services(started: Iterable[Any], allowed: Iterable[Any]) -> list[Any]:
