@@ -170,11 +170,14 @@ class Child:
             self.proc.wait(WAIT)
 
     def close(self) -> None:
-        """Kill the child if still running and close its pipes."""
+        """Kill the child if still running and close its pipes (stdin too)."""
         self.kill()
-        for stream in (self.proc.stdout, self.proc.stderr):
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
-                stream.close()
+                try:
+                    stream.close()
+                except BrokenPipeError:  # stdin=PIPE: unflushed input is lost
+                    pass
 
 
 #: spawn(*args, script=False, env=None, cwd=None, stdin=DEVNULL): the fixture.

@@ -253,6 +253,44 @@ ROWS: list[Row] = [
     ),
     Row(
         "Worker",
+        "Worker(web_port=True)",
+        worker(web_port=True),
+        TypeError,
+        "Worker web_port= must be an int (0: any free port) or None (no HTTP "
+        "endpoint), not bool",
+    ),
+    Row(
+        "Worker",
+        'Worker(web_port="8080")',
+        worker(web_port="8080"),
+        TypeError,
+        "Worker web_port= must be an int (0: any free port) or None (no HTTP "
+        "endpoint), not str",
+    ),
+    Row(
+        "Worker",
+        "Worker(web_port=70000)",
+        worker(web_port=70000),
+        ValueError,
+        "Worker web_port= must be from 0 (any free port) to 65535, got 70000",
+    ),
+    Row(
+        "Worker",
+        'Worker(web_port=0, web_host="")',
+        worker(web_port=0, web_host=""),
+        ValueError,
+        "Worker web_host= must not be empty (default: '127.0.0.1'; '0.0.0.0': "
+        "every interface)",
+    ),
+    Row(
+        "Worker",
+        "Worker(web_live_timeout=0)",
+        worker(web_live_timeout=0),
+        ValueError,
+        "Worker web_live_timeout must be a positive number of seconds, got 0",
+    ),
+    Row(
+        "Worker",
         'Worker(beacon="node")',
         worker(beacon="node"),
         TypeError,

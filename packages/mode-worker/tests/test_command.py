@@ -49,7 +49,8 @@ def test_missing_module_with_did_you_mean(spawn: Spawn) -> None:
     one_line_usage_error(
         spawn("run", "workerapp:ticker"),
         "no module named 'workerapp'",
-        "Did you mean workerapps?",
+        "Did you mean",
+        "workerapps",
     )
 
 

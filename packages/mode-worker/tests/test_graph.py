@@ -58,7 +58,7 @@ def test_supervised_services_are_shown_and_marked() -> None:
     root.add_dependency(OneForOneSupervisor(Leaf()))
     text = render_graph(root, "text").splitlines()
     assert text[0] == "Service"
-    assert text[1].startswith("    OneForOneSupervisor: (1@")
+    assert text[1] == "    OneForOneSupervisor: (Leaf)"
     assert text[2] == "        Leaf (supervised)"
     assert "n1 -> n2 [style=dashed];" in render_graph(root, "dot")
     assert "n1 -.-> n2" in render_graph(root, "mermaid")

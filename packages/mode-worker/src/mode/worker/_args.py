@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["check_worker_args"]
+__all__ = ["check_web_args", "check_worker_args"]
 
 #: The console also uses the next two ports (see mode.worker._console).
 MAX_CONSOLE_PORT = 65535 - 2
@@ -97,3 +97,37 @@ def check_worker_args(
                 f"Worker {what}= must be a writable text stream (with a write() "
                 f"method) or None, not {type(stream).__name__}"
             )
+
+
+def check_web_args(*, web_port: Any, web_host: Any) -> None:
+    """Raise TypeError/ValueError/ImportError for an HTTP endpoint that cannot work.
+
+    ``web_port``: None (no endpoint) or an int from 0 (any free port) to
+    65535; ``web_host``: a non-empty string.  With a port, aiohttp must be
+    installed: the ImportError says ``install mode-worker[web]``.
+    """
+    if web_port is not None:
+        if isinstance(web_port, bool) or not isinstance(web_port, int):
+            raise TypeError(
+                f"Worker web_port= must be an int (0: any free port) or None "
+                f"(no HTTP endpoint), not {type(web_port).__name__}"
+            )
+        if not 0 <= web_port <= 65535:
+            raise ValueError(
+                f"Worker web_port= must be from 0 (any free port) to 65535, "
+                f"got {web_port!r}"
+            )
+    if not isinstance(web_host, str):
+        raise TypeError(
+            f"Worker web_host= must be a host name or address (str), "
+            f"not {type(web_host).__name__}"
+        )
+    if not web_host.strip():
+        raise ValueError(
+            "Worker web_host= must not be empty (default: '127.0.0.1'; "
+            "'0.0.0.0': every interface)"
+        )
+    if web_port is not None:
+        from ._web import check_aiohttp
+
+        check_aiohttp()

@@ -5,7 +5,9 @@
     mode run MODULE:ATTR [--loglevel LEVEL] [--logfile FILE] [--loop NAME]
                          [--debug] [--console-port PORT] [--blocking-timeout S]
                          [--shutdown-timeout S] [--no-redirect-stdouts] [--quiet]
+                         [--web-port PORT [--web-host HOST]]
     mode graph MODULE:ATTR [--format text|dot|mermaid]
+    mode status [--url URL | --port PORT] [--json] [--tasks] [--timeout S]
 
 ``ATTR`` names a service instance, a service class (created without
 arguments) or a factory (called without arguments, returning a service).
@@ -85,6 +87,18 @@ def _port(text: str) -> int:
     return value
 
 
+def _web_port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number (0: any free port), got {text!r}"
+        ) from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range (0-65535): {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``mode`` command."""
     parser = _Parser(
@@ -141,6 +155,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds the whole stop may take (default: 30)",
     )
     run.add_argument(
+        "--web-port",
+        type=_web_port,
+        default=None,
+        help=(
+            "serve /healthz, /readyz, /status, /metrics and the live page on "
+            "this port (0: any free port; needs mode-worker[web]; default: off)"
+        ),
+    )
+    run.add_argument(
+        "--web-host",
+        default="127.0.0.1",
+        help="address of the HTTP endpoint (default: 127.0.0.1)",
+    )
+    run.add_argument(
         "--no-redirect-stdouts",
         dest="redirect_stdouts",
         action="store_false",
@@ -161,6 +189,34 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="output format (default: text)",
     )
+    status = sub.add_parser(
+        "status",
+        help="print the service tree of a running worker (its /status endpoint)",
+        description=(
+            "Read /status of a worker started with its HTTP endpoint on "
+            "(mode run --web-port N) and print its service tree. Exit code: "
+            "0 ready, 1 not ready, 2 the worker cannot be reached."
+        ),
+    )
+    where = status.add_mutually_exclusive_group()
+    where.add_argument(
+        "--url", help="the endpoint, e.g. http://127.0.0.1:8080 (or its /status URL)"
+    )
+    where.add_argument(
+        "-p", "--port", type=_port, help="port of the endpoint on 127.0.0.1"
+    )
+    status.add_argument(
+        "--json", action="store_true", help="print the snapshot as JSON"
+    )
+    status.add_argument(
+        "--tasks", action="store_true", help="also list each service's tasks"
+    )
+    status.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=5.0,
+        help="seconds to wait for the answer (default: 5)",
+    )
     return parser
 
 
@@ -176,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "graph":
             print(render_graph(load_service(args.target), args.format))
             return 0
+        if args.command == "status":
+            return _status(args)
         return _run(args)
     except UsageError as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
@@ -216,8 +274,42 @@ def _run(args: argparse.Namespace) -> int:
             shutdown_timeout=args.shutdown_timeout,
             redirect_stdouts=args.redirect_stdouts,
             quiet=args.quiet,
+            **_web_options(args),
         )
     worker.execute_from_commandline()
+
+
+def _web_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Worker's ``web_*`` arguments; UsageError without aiohttp."""
+    if args.web_port is None:
+        return {}
+    from ._web import check_aiohttp
+
+    try:
+        check_aiohttp()
+    except ImportError:
+        raise UsageError(
+            "--web-port needs aiohttp: install mode-worker[web] "
+            "(pip install 'mode-worker[web]')"
+        ) from None
+    if not args.web_host.strip():
+        raise UsageError("--web-host must not be empty")
+    return {"web_port": args.web_port, "web_host": args.web_host}
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ._status import run_status
+
+    if args.url is not None:
+        url = args.url
+    elif args.port is not None:
+        url = f"http://127.0.0.1:{args.port}"
+    else:
+        raise UsageError(
+            "which worker? give --port PORT (the worker's --web-port) or "
+            "--url http://HOST:PORT"
+        )
+    return run_status(url, as_json=args.json, timeout=args.timeout, tasks=args.tasks)
 
 
 class _TargetFailed(Exception):

@@ -6,36 +6,53 @@ ports on 127.0.0.1: the telnet console on ``port`` (connect with
 ``telnet 127.0.0.1 PORT`` or ``nc``, then type ``help``), its web UI on
 ``port + 1`` and the Python REPL behind the ``console`` command on
 ``port + 2``.
+
+Besides aiomonitor's own commands the console has ``services`` (the
+worker's service tree, as ``mode status`` prints it).  prompt_toolkit's
+telnet server logs every option negotiation at INFO (``DO b'\x03'``); its
+logger is set to WARNING here unless the program set a level for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import socket
 from contextlib import AbstractContextManager
 from typing import Any, Final
 
 from mode.exceptions import ModeError
+from mode.types.services import ServiceT
 
-__all__ = ["CONSOLE_HOST", "ConsolePortInUseError", "check_ports", "start_console"]
+__all__ = [
+    "CONSOLE_HOST",
+    "ConsolePortInUseError",
+    "check_ports",
+    "quiet_telnet_log",
+    "start_console",
+]
 
 #: The console listens on the loopback interface only.
 CONSOLE_HOST: Final = "127.0.0.1"
 
-_INSTALL_HINT: Final = (
-    "the worker's debug console needs aiomonitor: "
-    "install it with `pip install mode-worker[debug]`"
-)
+_INSTALL_HINT: Final = "install it with: pip install 'mode-worker[debug]'"
+
+#: The logger of prompt_toolkit's telnet server (aiomonitor's console).
+TELNET_LOGGER: Final = "prompt_toolkit.contrib.telnet"
 
 
 class ConsolePortInUseError(ModeError, OSError):
     """A port the debug console needs is taken by another process.
 
     Raised by :func:`start_console` before anything is started, so the
-    worker fails at once with this message instead of hanging.  Pick
-    another port with ``console_port=`` (``--console-port``).
+    worker fails at once with this message (one line, no traceback)
+    instead of hanging.  Pick another port with ``console_port=``
+    (``--console-port``).
     """
+
+    def __str__(self) -> str:
+        return str(self.strerror)  # without "[Errno 98] "
 
 
 def check_ports(host: str, ports: tuple[int, ...]) -> None:
@@ -63,34 +80,64 @@ def check_ports(host: str, ports: tuple[int, ...]) -> None:
                 ) from None
 
 
+def quiet_telnet_log() -> None:
+    """Set prompt_toolkit's telnet logger to WARNING, unless it has a level.
+
+    It logs each connection and each telnet option negotiated at INFO,
+    which would land in the application's log.  A level the program set
+    itself (anything but NOTSET) is kept.
+    """
+    telnet_log = logging.getLogger(TELNET_LOGGER)
+    if telnet_log.level == logging.NOTSET:
+        telnet_log.setLevel(logging.WARNING)
+
+
 def start_console(
     loop: asyncio.AbstractEventLoop,
     *,
     port: int,
     locals: dict[str, Any] | None = None,
+    root: ServiceT | None = None,
 ) -> AbstractContextManager[Any]:
     """Start an aiomonitor console for ``loop`` and return it (a context manager).
 
     The console runs in a thread of its own; leaving the returned context
-    (the worker does so when it stops) closes it.  Uses ``port``,
-    ``port + 1`` (web UI) and ``port + 2`` (Python REPL).
+    (the worker does so when it stops) closes it, quietly for clients still
+    connected.  Uses ``port``, ``port + 1`` (web UI) and ``port + 2``
+    (Python REPL).  ``root`` is the service the ``services`` command shows.
 
     Raises:
-        ImportError: aiomonitor is not installed (the message gives the
-            ``pip install`` line).
+        ImportError: aiomonitor (or one of its dependencies) cannot be
+            imported; the message is one line with the ``pip install`` line.
         ConsolePortInUseError: ``port`` or ``port + 1`` is taken.
     """
     try:
-        import aiomonitor
+        import aiomonitor  # noqa: F401 - first: says whether it is there at all
+
+        from ._monitor import ModeMonitor, register_commands
     except ImportError as exc:
-        raise ImportError(f"{_INSTALL_HINT} ({exc})", name="aiomonitor") from exc
+        missing = exc.name or "aiomonitor"
+        why = (
+            "aiomonitor is not installed"
+            if missing == "aiomonitor"
+            else f"aiomonitor cannot be imported ({exc})"
+        )
+        raise ImportError(
+            f"the debug console needs aiomonitor: {why}; {_INSTALL_HINT}",
+            name="aiomonitor",
+        ) from exc
     check_ports(CONSOLE_HOST, (port, port + 1) if port else ())
-    monitor: AbstractContextManager[Any] = aiomonitor.start_monitor(
+    quiet_telnet_log()
+    register_commands()
+    monitor = ModeMonitor(
         loop,
         host=CONSOLE_HOST,
-        port=port,
+        termui_port=port,
         webui_port=port + 1 if port else 0,
         console_port=port + 2 if port else 0,
         locals=locals,
     )
-    return monitor
+    monitor.root = root
+    monitor.start()
+    started: AbstractContextManager[Any] = monitor
+    return started

@@ -7,11 +7,12 @@ The codes follow ``sysexits.h`` where one fits, so that supervisors
 code  name                   meaning
 ====  =====================  ================================================
 0     EX_OK                  normal end, or a graceful stop on SIGINT/SIGTERM/SIGHUP
-1     EX_FAILURE             a service raised while starting or stopping, or crashed
+1     EX_FAILURE             a service (at any depth) raised while starting or
+                             stopping, or crashed
 2     EX_USAGE               the ``mode`` command was used wrongly
 71    EX_OSERR               out of memory (:class:`MemoryError`)
 75    EX_SHUTDOWN_TIMEOUT    the stop did not finish within ``shutdown_timeout``,
-                             or left threads running
+                             or left threads or tasks running
 130   EX_INTERRUPTED         a second SIGINT forced the shutdown
 ====  =====================  ================================================
 """
@@ -46,8 +47,9 @@ EX_USAGE: Final = 2
 EX_OSERR: Final[int] = getattr(os, "EX_OSERR", 71)
 #: The stop did not finish within ``shutdown_timeout`` (the remaining tasks
 #: were cancelled and the process exited anyway), or it left threads running
-#: (a non-daemon thread, or a ServiceThread's, still alive at exit)
-#: (``sysexits.h``: EX_TEMPFAIL, "try again later").
+#: (a non-daemon thread, or a ServiceThread's, still alive at exit) or
+#: tasks (a task a service's stop went on without, or one ignoring the
+#: Worker's last cancellation).  ``sysexits.h``: EX_TEMPFAIL, "try again".
 EX_SHUTDOWN_TIMEOUT: Final = 75
 #: A second SIGINT (Ctrl-C) forced the shutdown (128 + SIGINT, as shells do).
 EX_INTERRUPTED: Final = 130

@@ -18,15 +18,16 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, ClassVar, NoReturn, cast
 
+from mode.exceptions import ModeError
 from mode.services import Service
 from mode.types.services import ServiceT
 from mode.utils.futures import maybe_cancel
 from mode.utils.imports import symbol_by_name
-from mode.utils.logging import Severity, get_logger, level_number
+from mode.utils.logging import Severity, level_number
 from mode.utils.times import Seconds, want_seconds
 from mode.utils.tracebacks import format_task_stack
 
-from ._args import check_worker_args
+from ._args import check_web_args, check_worker_args
 from ._exits import (
     EX_FAILURE,
     EX_INTERRUPTED,
@@ -38,7 +39,9 @@ from ._exits import (
 
 __all__ = ["BLOCK_DETECTOR", "Worker"]
 
-logger = get_logger("mode.worker")
+#: No handler is added: Python's last-resort handler shows the worker's
+#: warnings and errors while logging is not configured.
+logger = logging.getLogger("mode.worker")
 
 _get_running_loop = asyncio.events._get_running_loop
 
@@ -119,6 +122,16 @@ class Worker(Service):
         shutdown_timeout: Seconds the whole stop may take; then the tasks
             still running are listed with their stacks, cancelled, and the
             process exits with :data:`~mode.worker.EX_SHUTDOWN_TIMEOUT`.
+        web_port: Serve the HTTP endpoint (``/healthz``, ``/readyz``,
+            ``/status``, ``/metrics`` and the live page ``/``) on this port;
+            0 picks a free port (see :attr:`web_url`); None (the default):
+            no endpoint.  Needs aiohttp (``pip install mode-worker[web]``).
+        web_host: The address the endpoint listens on (default
+            ``127.0.0.1``, this machine only: the status shows labels and
+            crash messages; use ``0.0.0.0`` for a container's probes).
+        web_live_timeout: Seconds the event loop has to answer the
+            endpoint before ``/healthz`` and ``/readyz`` say 503 (default
+            0.5: under Kubernetes' default probe timeout of 1 s).
         **kwargs: Passed to :class:`~mode.Service` (``beacon=``).
 
     Raises:
@@ -127,7 +140,11 @@ class Worker(Service):
             ``override_logging``, ``daemon``) is not a bool.
         ValueError: ``loglevel`` or ``redirect_stdouts_level`` is not a log
             level, ``shutdown_timeout`` is not positive, or
-            ``blocking_timeout`` is negative or infinite.
+            ``blocking_timeout`` is negative or infinite; ``web_port`` is
+            not in 0-65535, ``web_host`` is empty, ``web_live_timeout`` is
+            not a positive finite number.
+        ImportError: ``web_port`` is given and aiohttp is not installed
+            (the message says ``install mode-worker[web]``).
 
     Logging is configured in :meth:`on_first_start`, and only when
     ``override_logging`` is true **and** the root logger has no handler yet:
@@ -156,6 +173,9 @@ class Worker(Service):
     #: The blocking detector once made (see :attr:`blocking_detector`).
     _blocking_detector: ServiceT | None = None
 
+    #: The HTTP endpoint once started (see :attr:`web_url`).
+    _web_server: Any = None
+
     def __init__(
         self,
         *services: ServiceT,
@@ -175,6 +195,9 @@ class Worker(Service):
         override_logging: bool = True,
         daemon: bool = True,
         shutdown_timeout: Seconds = 30.0,
+        web_port: int | None = None,
+        web_host: str = "127.0.0.1",
+        web_live_timeout: Seconds = 0.5,
         **kwargs: Any,
     ) -> None:
         for service in services:
@@ -225,6 +248,10 @@ class Worker(Service):
         self.blocking_timeout = _timeout_or_off(blocking_timeout, "blocking_timeout")
         self.daemon = daemon
         self.shutdown_timeout = _positive(shutdown_timeout, "shutdown_timeout")
+        check_web_args(web_port=web_port, web_host=web_host)
+        self.web_port = web_port
+        self.web_host = web_host
+        self.web_live_timeout = _finite_positive(web_live_timeout, "web_live_timeout")
         self.loop_backend: str | None = None
         event_loop: asyncio.AbstractEventLoop | None = None
         if isinstance(loop, asyncio.AbstractEventLoop):
@@ -293,20 +320,82 @@ class Worker(Service):
         await self.default_on_first_start()
 
     async def default_on_first_start(self) -> None:
-        """Set up logging, run :meth:`on_execute`, start the debug console, and
-        install the signal handlers, in that order.
+        """Set up logging, start the HTTP endpoint (``web_port``), run
+        :meth:`on_execute`, start the debug console, and install the signal
+        handlers, in that order.
 
-        Raises whatever logging set-up, :meth:`on_execute` or the console
-        raise (the worker then fails to start and exits with code 1).
+        Raises whatever logging set-up, the endpoint (a taken port),
+        :meth:`on_execute` or the console raise (the worker then fails to
+        start and exits with code 1).
         """
         if self.override_logging:
             self._setup_logging()
+        if self.log.logger.isEnabledFor(logging.DEBUG):
+            self.log.debug("%s", _runtime_description(asyncio.get_running_loop()))
+        if self.web_port is not None:
+            await self._start_web()
+        self._instrument_metrics()
         await self.on_execute()
         if self.debug:
             if not self.blocking_timeout:
                 self.log.info("Blocking detector off (blocking_timeout=0)")
             await self._add_monitor()
         self.install_signal_handlers()
+
+    async def _start_web(self) -> None:
+        """Start the HTTP endpoint (``web_port``) in a thread of its own.
+
+        It serves until the worker stops (it is closed after the services,
+        so ``/readyz`` says 503 while they stop).  Raises
+        :class:`~mode.worker._web.WebServerError` (one line naming
+        ``--web-port``) when the port is taken: the start fails.
+        """
+        from ._web import StatusServer
+
+        assert self.web_port is not None
+        server = StatusServer(
+            self,
+            self.loop,
+            host=self.web_host,
+            port=self.web_port,
+            live_timeout=self.web_live_timeout,
+        )
+        await self.add_async_context(server)
+        self._web_server = server
+        self.log.info("Status page on %s", server.url)
+
+    def _instrument_metrics(self) -> None:
+        """Report the tree's metrics (:mod:`mode.metrics`), where configured.
+
+        To the endpoint's ``/metrics`` when ``web_port`` is set (a warning
+        naming ``pip install mode-worker[web]`` when OpenTelemetry is
+        missing: ``/metrics`` then answers 503), and to OpenTelemetry's
+        global meter provider when the application set an SDK one before
+        the worker started.  Neither: nothing is imported or hooked.  Undone
+        when the worker stops.
+        """
+        from mode import metrics
+
+        inst = metrics.instrument(self)
+        if inst.enabled:
+            self.add_context(inst)
+        if self.web_port is not None:
+            try:
+                from ._prometheus import instrument
+            except ImportError as exc:
+                self.log.warning("%s", exc)
+            else:
+                self.add_context(instrument(self))
+
+    @property
+    def web_url(self) -> str | None:
+        """``http://host:port/`` of the HTTP endpoint while it serves, else None.
+
+        The port is the one bound, so with ``web_port=0`` this is where to
+        find it.
+        """
+        server = self._web_server
+        return None if server is None else cast("str | None", server.url)
 
     async def on_execute(self) -> None:
         """Hook: runs once, after logging is set up, before any service starts.
@@ -378,10 +467,10 @@ class Worker(Service):
 
         try:
             monitor = start_console(
-                self.loop, port=self.console_port, locals={"worker": self}
+                self.loop, port=self.console_port, locals={"worker": self}, root=self
             )
         except ImportError as exc:
-            self.log.warning("Cannot start the debug console: %s", exc)
+            self.log.warning("Debug console off: %s", exc)  # one line, no traceback
             return
         self.add_context(monitor)
         self.log.info(
@@ -645,7 +734,9 @@ class Worker(Service):
         As for any service, one whose stop raises (its ``on_stop``,
         ``on_shutdown`` or a context exit) is logged with its traceback and
         the others still stop; here it also makes the exit code 1: the
-        process did not end cleanly.
+        process did not end cleanly.  So does a stop error further down the
+        tree (a child of a child, a service of a ServiceThread), which the
+        service above it logged and recorded.
         """
         for child in reversed(list(self._children)):
             try:
@@ -653,6 +744,9 @@ class Worker(Service):
             except Exception as exc:
                 self._child_stop_failed = True
                 self.log.exception("Error while stopping child %r: %r", child, exc)
+            else:
+                if getattr(child, "_stop_failed", False) is True:
+                    self._child_stop_failed = True  # logged where it failed
 
     async def on_shutdown(self) -> None:
         """Stop a blocking detector started outside the worker's tree; remove
@@ -675,7 +769,7 @@ class Worker(Service):
         (:mod:`mode.worker` lists them: 0 on a normal end or signal stop, 1
         when a service raised (starting or stopping) or crashed, 71 on
         MemoryError, 75 when the stop overran ``shutdown_timeout`` or left
-        threads running, 130 when a second SIGINT forced it).  Runs
+        threads or tasks running, 130 when a second SIGINT forced it).  Runs
         :attr:`loop` (with :class:`asyncio.Runner`) and closes it at the end;
         from then on the signals it handled are ignored.  A startup error is
         logged once, with its traceback, at error level.
@@ -904,6 +998,9 @@ class Worker(Service):
         self._stop_requested = asyncio.Event()
         self._owns_process = True
         loop = asyncio.get_running_loop()
+        main_task = asyncio.current_task()
+        if main_task is not None:  # "Task-1" in aiomonitor's ps says nothing
+            main_task.set_name(f"{self.label}.main")
         code = EX_OK
         self._starting_fut = starting = loop.create_task(
             self.start(), name=f"{self.label}.start"
@@ -918,7 +1015,13 @@ class Worker(Service):
             print("Out of memory!", file=self.stderr, flush=True)
             code = EX_OSERR
         except Exception as exc:
-            self._report(logging.ERROR, "Error: %r", exc, exc=exc)
+            if isinstance(exc, ModeError) and isinstance(exc, OSError):
+                # A port taken (ConsolePortInUseError, WebServerError): the
+                # message names the fix; a traceback of mode's own start-up
+                # code would only bury it.
+                self._report(logging.ERROR, "Error: %s", exc.strerror or exc)
+            else:
+                self._report(logging.ERROR, "Error: %r", exc, exc=exc)
             code = EX_FAILURE
         finally:
             maybe_cancel(starting)
@@ -935,7 +1038,10 @@ class Worker(Service):
             code = exit_code_of(crash)
         if self._signal_hook_failed:
             code = code or EX_FAILURE  # logged when the hook raised
-        return code or stop_code
+        code = code or stop_code
+        if code == EX_OK:
+            self.log.info("Stopped")  # the last line of a clean run
+        return code
 
     async def _start_ended(self, starting: asyncio.Task[None]) -> None:
         """Wait until the start ends; once a signal began the stop, only
@@ -948,8 +1054,10 @@ class Worker(Service):
         assert requested is not None
         assert force is not None
         loop = asyncio.get_running_loop()
-        on_request = loop.create_task(requested.wait())
-        on_force = loop.create_task(force.wait())
+        on_request = loop.create_task(
+            requested.wait(), name=f"{self.label}.wait_stop_request"
+        )
+        on_force = loop.create_task(force.wait(), name=f"{self.label}.wait_force")
         try:
             await asyncio.wait(
                 [starting, on_request], return_when=asyncio.FIRST_COMPLETED
@@ -1055,7 +1163,7 @@ class Worker(Service):
             stop_task = loop.create_task(self.stop(), name=f"{self.label}.stop")
         force = self._force_stop
         assert force is not None
-        force_wait = loop.create_task(force.wait())
+        force_wait = loop.create_task(force.wait(), name=f"{self.label}.wait_force")
         remaining = began + self.shutdown_timeout - loop.time()
         try:
             await asyncio.wait(
@@ -1075,8 +1183,7 @@ class Worker(Service):
                         logging.ERROR, "Error while stopping: %r", exc, exc=exc
                     )
                     code = exit_code_of(exc)
-            await self._cancel_leftovers(report=False)
-            return code
+            return await self._end_leftovers(code)
         if force.is_set():
             self._report(
                 logging.ERROR,
@@ -1094,17 +1201,49 @@ class Worker(Service):
         await self._cancel_leftovers(report=True)
         return code
 
-    async def _cancel_leftovers(self, *, report: bool) -> None:
+    async def _end_leftovers(self, code: int) -> int:
+        """After a complete stop: end the tasks still running; return the code.
+
+        Those a service's stop went on without
+        (:func:`mode.services.tasks_left_running`: logged then, with their
+        stack) and any other task of the loop are cancelled and given
+        ``cancel_grace``.  If the stop left tasks behind, or a task ignores
+        this cancellation too, the stop was not clean: they are named in one
+        line and ``code`` becomes :data:`~mode.worker.EX_SHUTDOWN_TIMEOUT`,
+        unless the run had failed already (that code is kept).
+        """
+        loop = asyncio.get_running_loop()
+        left = [t for t in _tasks_left_by_stops() if t.get_loop() is loop]
+        lingering = await self._cancel_leftovers(report=False, reported=left)
+        behind = dict.fromkeys([*left, *lingering])
+        if behind:
+            code = code or EX_SHUTDOWN_TIMEOUT
+            self._report(
+                logging.ERROR,
+                "Tasks left running by the stop: %s (exit code %d)",
+                ", ".join(_task_name(t) for t in behind),
+                code,
+            )
+        return code
+
+    async def _cancel_leftovers(
+        self,
+        *,
+        report: bool,
+        reported: Iterable[asyncio.Future[Any]] = (),
+    ) -> list[asyncio.Task[Any]]:
         """Cancel every other task of the loop; wait ``cancel_grace`` for them.
 
         With ``report`` each is first logged with the stack it is stuck in.
-        Tasks that outlive the grace period are logged, and the process will
-        exit without closing the loop.
+        Tasks that outlive the grace period are logged (with their stack,
+        unless it was logged already: with ``report``, or for the tasks in
+        ``reported``), and the process will exit without closing the loop.
+        Returns those tasks.
         """
         current = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
         if not tasks:
-            return
+            return []
         for task in tasks:
             if report:
                 self._report(
@@ -1115,30 +1254,60 @@ class Worker(Service):
                 )
             task.cancel()
         _, pending = await asyncio.wait(tasks, timeout=self.cancel_grace)
+        shown = set(reported)
         for task in pending:
             self._unclean_exit = True
-            self._report(
-                logging.ERROR,
-                "Task %s ignores cancellation; exiting without it. It is at:\n%s",
-                task.get_name(),
-                _stack_of(task),
-            )
+            if report or task in shown:
+                self._report(
+                    logging.ERROR,
+                    "Task %s ignores cancellation; exiting without it",
+                    task.get_name(),
+                )
+            else:
+                self._report(
+                    logging.ERROR,
+                    "Task %s ignores cancellation; exiting without it. It is at:\n%s",
+                    task.get_name(),
+                    _stack_of(task),
+                )
+        return [t for t in tasks if t in pending]
 
     def _report(
         self, level: int, msg: str, *args: Any, exc: BaseException | None = None
     ) -> None:
-        """Log an outcome of the run; print it on :attr:`stderr` if no handler
-        would show it (logging left unconfigured: mode's loggers only have a
-        NullHandler, so the record would vanish).
+        """Log an outcome of the run, or, when no handler is on the worker
+        logger's way to the root (logging left unconfigured), print it on
+        :attr:`stderr` instead (Python's last-resort handler would print it
+        on ``sys.stderr``, which may not be the worker's).
         """
-        self.log.log(level, msg, *args, exc_info=exc)
-        if not logging.getLogger().handlers:
-            print(msg % args, file=self.stderr, flush=True)
-            if exc is not None:
-                traceback.print_exception(exc, file=self.stderr)
+        if self.logger.hasHandlers():
+            self.log.log(level, msg, *args, exc_info=exc)
+            return
+        print(msg % args, file=self.stderr, flush=True)
+        if exc is not None:
+            traceback.print_exception(exc, file=self.stderr)
 
     def _repr_info(self) -> str:
         return repr(list(self.services))
+
+
+#: Loop backends whose loop class lives in a module of another name.
+_BACKEND_OF_MODULE: dict[str, str] = {"asyncio_gevent": "gevent"}
+
+
+def _runtime_description(loop: asyncio.AbstractEventLoop) -> str:
+    """``"Event loop: uvloop 0.21.0 (uvloop.Loop); Python 3.12.3 (CPython)"``."""
+    import platform  # lazy: only debug runs need it
+
+    cls = type(loop)
+    top = cls.__module__.partition(".")[0]
+    backend = _BACKEND_OF_MODULE.get(top, top)
+    version = getattr(sys.modules.get(top), "__version__", None)
+    named = f"{backend} {version}" if isinstance(version, str) else backend
+    return (
+        f"Event loop: {named} ({cls.__module__}.{cls.__qualname__}); "
+        f"Python {platform.python_version()} ({platform.python_implementation()})"
+    )
 
 
 def _loops_given(
@@ -1192,11 +1361,43 @@ def _threads_left_by_stops() -> list[threading.Thread]:
     return list(left()) if callable(left) else []
 
 
+def _tasks_left_by_stops() -> list[asyncio.Future[Any]]:
+    """The tasks service stops went on without, still running.
+
+    :func:`mode.services.tasks_left_running`; an empty list for a
+    mode-service that does not record them.
+    """
+    from mode import services
+
+    left = getattr(services, "tasks_left_running", None)
+    return list(left()) if callable(left) else []
+
+
+def _task_name(task: asyncio.Future[Any]) -> str:
+    return task.get_name() if isinstance(task, asyncio.Task) else repr(task)
+
+
 def _stack_of(task: asyncio.Task[Any]) -> str:
     try:
         return format_task_stack(task)
     except Exception as exc:  # pragma: no cover - diagnostics must not fail
         return f"<stack unavailable: {exc!r}>"
+
+
+def _finite_positive(value: Seconds, what: str) -> float:
+    try:
+        if value is None:
+            raise TypeError(what)
+        secs = want_seconds(value)
+    except TypeError:
+        raise TypeError(
+            f"Worker {what} must be a number of seconds, not {type(value).__name__}"
+        ) from None
+    if not (secs > 0 and math.isfinite(secs)):
+        raise ValueError(
+            f"Worker {what} must be a positive number of seconds, got {value!r}"
+        )
+    return float(secs)
 
 
 def _positive(value: Seconds, what: str) -> float:
