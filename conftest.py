@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import re
-import subprocess
-import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,23 +67,3 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def _run_readme_examples(readme: Path) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
-    assert blocks, f"{readme} has no python example"
-    for code in blocks:
-        res = subprocess.run(
-            [sys.executable, "-W", "error", "-c", code],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-        assert res.returncode == 0, f"{readme} example failed:\n{code}\n{res.stderr}"
-
-
-@pytest.fixture
-def run_readme_examples() -> Callable[[Path], None]:
-    """Run every python block of a README in a fresh interpreter (-W error)."""
-    return _run_readme_examples

@@ -216,9 +216,11 @@ class RstToMarkdown(griffe.Extension):
                 line = lines[j]
                 if _BORDER.match(line):
                     borders += 1
+                    j += 1
+                    if borders == 2 and (j >= len(lines) or not lines[j].strip()):
+                        break  # a border then a blank line: a table without header
                     if borders == 2:
                         header_rows = len(rows)
-                    j += 1
                     continue
                 if not line.strip():
                     j += 1
