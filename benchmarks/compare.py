@@ -52,6 +52,38 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
+def _pipeline_section(row: dict[str, Any] | None) -> list[str]:
+    """The pipeline case in detail: throughput, latency and the item checks."""
+    if row is None:
+        return []
+    lines = [
+        "",
+        "Pipeline (benchmarks/pipeline.py; bare = the same pipeline in bare "
+        "asyncio, run alternately in the same process):",
+        "",
+        "| pipeline | items/s | x bare | p50 ms | p99 ms | p99 / bare's "
+        "| bare p50 / p99 ms | lost / duplicated | restarts |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, r in (("ours", row["ours"]), ("original", row["theirs"])):
+        if r.get("skipped") or r.get("subject") is None:
+            lines.append(f"| {label} | skipped | | | | | | | |")
+            continue
+
+        def ms(key: str, r: dict[str, Any] = r) -> str:
+            value = r.get(key)
+            return _fmt(value / 1000) if value is not None else "—"
+
+        lines.append(
+            f"| {label} | {_fmt(r['subject'])} | {_fmt(r.get('ratio'))} "
+            f"| {ms('p50_us')} | {ms('p99_us')} | {_fmt(r.get('p99_ratio'))} "
+            f"| {ms('baseline_p50_us')} / {ms('baseline_p99_us')} "
+            f"| {_fmt(r.get('lost'), 0)} / {_fmt(r.get('duplicated'), 0)} "
+            f"| {_fmt(r.get('restarts'), 0)} |"
+        )
+    return lines
+
+
 def main(argv: list[str]) -> int:
     out_json, out_md, *files = argv
     groups: dict[str, list[dict[str, Any]]] = {"ours": [], "theirs": []}
@@ -73,7 +105,13 @@ def main(argv: list[str]) -> int:
     Path(out_json).write_text(
         json.dumps({"meta": meta, "rounds": rounds, "cases": table}, indent=2)
     )
+    info = meta.get("ours", {})
     lines = [
+        f"Python {info.get('python', '?')}, loop {info.get('loop', 'asyncio')}, "
+        f"{rounds} round(s); original: mode-streaming "
+        f"{meta.get('theirs', {}).get('implementation', '?')}, Python "
+        f"{meta.get('theirs', {}).get('python', '?')}.",
+        "",
         "| case | ours | ours / baseline | original | original / baseline "
         "| ours / original |",
         "|---|---|---|---|---|---|",
@@ -109,6 +147,7 @@ def main(argv: list[str]) -> int:
             extra = f" ({mine} B/service; original {theirs_b})"
         gain = _fmt(row.get("ours_over_theirs"))
         lines.append(f"| {name}{extra} | {os_} | {or_} | {ts} | {tr} | {gain} |")
+    lines += _pipeline_section(table.get("pipeline"))
     Path(out_md).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
