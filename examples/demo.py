@@ -12,17 +12,22 @@ seconds; ``--help`` for the options), or ``python examples/demo.py``, or
 
 What to watch in the log: the clock's ticks, the signal receiver handing work
 to the thread (and the result coming back), Flaky crashing with its traceback
-and being restarted (its restart count grows).  Ctrl-C stops it all
-gracefully; Ctrl-C twice forces the stop; ``kill -USR1 <pid>`` prints every
-thread's and task's stack.
+and being restarted (its restart count grows).  The same, live, in a browser:
+the worker's status page, http://127.0.0.1:6066/ (its address is the first
+line of the log; ``--web-port 0`` picks a free port, ``--web-port off`` turns
+it off), with ``/healthz``, ``/readyz``, ``/status`` and ``/metrics`` beside
+it.  Ctrl-C stops it all gracefully; Ctrl-C twice forces the stop;
+``kill -USR1 <pid>`` prints every thread's and task's stack.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -141,6 +146,24 @@ class Demo(Service):
                 os.kill(os.getpid(), signal.SIGTERM)
 
 
+#: The demo's status page: http://127.0.0.1:6066/
+WEB_PORT = 6066
+
+
+def _web_port(text: str) -> int | None:
+    if text == "off":
+        return None
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number, 0 or off, got {text!r}"
+        ) from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range (0-65535): {text!r}")
+    return port
+
+
 def create() -> Demo:
     """Factory for ``mode run demo:create``."""
     return Demo()
@@ -156,9 +179,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--crash-every", type=float, default=4.0, help="Flaky's lifetime (seconds)"
     )
+    parser.add_argument(
+        "--web-port",
+        type=_web_port,
+        default=WEB_PORT,
+        help=(
+            f"port of the status page and probes (default {WEB_PORT}; 0: any "
+            "free port; off: none)"
+        ),
+    )
     args = parser.parse_args(argv)
     demo = Demo(tick=args.tick, crash_every=args.crash_every, seconds=args.seconds)
-    Worker(demo, loglevel=args.loglevel, loop=args.loop).execute_from_commandline()
+    web_port = args.web_port
+    if web_port is not None and importlib.util.find_spec("aiohttp") is None:
+        print(
+            "demo: no status page: install mode-worker[web] to see it", file=sys.stderr
+        )
+        web_port = None
+    Worker(
+        demo, loglevel=args.loglevel, loop=args.loop, web_port=web_port
+    ).execute_from_commandline()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@
 2. Fails on: a ``Requires-Dist`` with ``@ file:`` (a path dependency leaked into
    published metadata); a sibling requirement whose range excludes the
    sibling's current version; ``mode/__init__.py`` in any wheel but
-   mode-service's; a package directory under ``mode/`` without ``py.typed``.
+   mode-service's; a package directory under ``mode/`` without ``py.typed``;
+   a relative link in the long description (the package README, shown on
+   the package index, where ``BAD_INPUT.md`` or ``../../README.md`` lead
+   nowhere); a missing ``Project-URL`` (Homepage, Documentation, Changelog,
+   Issues); a data file of ``DATA_FILES`` missing (the worker's live page).
 3. Installs each wheel alone (with only what its metadata pulls in) into a
    fresh venv from the local wheel folder and imports every module it owns;
    mode-utils and mode-loop are installed with ``--no-index``, proving they need
@@ -17,6 +21,7 @@ Exit status 0 when every check passes, 1 otherwise, with one line per problem.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +29,7 @@ import tempfile
 import zipfile
 from email.parser import Parser
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 
@@ -39,9 +45,67 @@ NEEDS_MORE = {
     "mode.loop.gevent": "gevent",
     "mode.loop.eventlet": "eventlet",
     "mode.loop.winloop": "winloop",
+    "mode.worker._monitor": "aiomonitor",
+    "mode.worker._prometheus": "mode-worker[web]",
 }
 
+#: The ``[project.urls]`` every package declares (``Project-URL`` labels).
+PROJECT_URLS = ("Homepage", "Documentation", "Changelog", "Issues")
+
+#: files other than modules that a wheel must ship (read at run time through
+#: importlib.resources): the worker's live page.
+DATA_FILES = {"mode-worker": ["mode/worker/status.html"]}
+
 problems: list[str] = []
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_MD_LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?(?P<target>[^)\s>]+)")
+_MD_REF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<target>\S+?)>?(\s|$)")
+_HTML_LINK = re.compile(r"""\b(?:href|src)\s*=\s*["'](?P<target>[^"']+)["']""", re.I)
+_ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//)", re.I)
+
+
+def relative_links(markdown: str) -> list[str]:
+    """The link and image targets of ``markdown`` that are not absolute URLs.
+
+    Inline links and images, reference definitions and HTML ``href``/``src``
+    outside code blocks and code spans.  A link to an anchor of the same
+    page (``#usage``) is not relative to a file and is allowed.
+    """
+    found: list[str] = []
+    in_fence = False
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        text = _CODE_SPAN.sub("", line)
+        for pattern in (_MD_LINK, _MD_REF, _HTML_LINK):
+            for match in pattern.finditer(text):
+                target = match["target"]
+                if not _ABSOLUTE.match(target) and not target.startswith("#"):
+                    found.append(target)
+    return found
+
+
+def check_description(pkg: str, meta: Any) -> None:
+    """Fail on relative links in the long description, and missing Project-URLs."""
+    body = meta.get_payload() or meta.get("Description") or ""
+    for target in relative_links(str(body)):
+        problems.append(
+            f"{pkg}: the long description (README.md) links to {target!r}, a "
+            "relative link, broken on the package index: use an absolute URL"
+        )
+    labels = {
+        entry.split(",", 1)[0].strip() for entry in meta.get_all("Project-URL") or []
+    }
+    for label in PROJECT_URLS:
+        if label not in labels:
+            problems.append(
+                f"{pkg}: no Project-URL {label!r}: add it to [project.urls]"
+            )
 
 
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -100,6 +164,7 @@ def check_metadata(pkg: str, wheel: Path, versions: dict[str, str]) -> list[str]
                 f"{pkg}: requires {raw!r}, "
                 f"which excludes {req.name} {versions[req.name]}"
             )
+    check_description(pkg, meta)
     if "mode/__init__.py" in names and pkg != "mode-service":
         problems.append(f"{pkg}: ships mode/__init__.py (only mode-service may)")
     if pkg == "mode-service" and "mode/__init__.py" not in names:
@@ -114,6 +179,9 @@ def check_metadata(pkg: str, wheel: Path, versions: dict[str, str]) -> list[str]
     for d in sorted(py_dirs):
         if f"{d}/py.typed" not in names:
             problems.append(f"{pkg}: package dir {d}/ has no py.typed")
+    for data in DATA_FILES.get(pkg, []):
+        if data not in names:
+            problems.append(f"{pkg}: does not ship {data}")
     modules = []
     for n in names:
         if n.startswith("mode/") and n.endswith(".py"):
@@ -188,18 +256,31 @@ def check_imports(py: Path, label: str, modules: list[str], *, strict: bool) -> 
             str(py),
             "-W",
             "error",
+            # aiomonitor 0.7.1 imports a name Click 8.2+ deprecates: not ours.
+            "-W",
+            "ignore:Importing 'parser.split_arg_string':DeprecationWarning",
             "-c",
             IMPORT_CHECK,
             json.dumps(modules),
             json.dumps(NEEDS_MORE),
             "1" if strict else "0",
         ],
-        cwd=tempfile.gettempdir(),
+        # An empty directory: python -c puts the cwd first on sys.path, and
+        # stray modules in a shared /tmp (an attr.py...) would shadow packages.
+        cwd=tempfile.mkdtemp(prefix="mode-import-check-"),
     )
     if res.returncode != 0:
         problems.append(f"{label}: import check crashed: {res.stderr[-1500:]}")
         return
-    for line in json.loads(res.stdout):
+    if not res.stdout.strip():
+        problems.append(f"{label}: import check printed nothing: {res.stderr[-1500:]}")
+        return
+    try:
+        lines = json.loads(res.stdout)
+    except ValueError:
+        problems.append(f"{label}: import check printed {res.stdout[-800:]!r}")
+        return
+    for line in lines:
         problems.append(f"{label}: {line}")
 
 
@@ -228,7 +309,7 @@ def main() -> int:
                 "mode-utils[color,cron]",
                 "mode-service",
                 "mode-loop[uvloop]",
-                "mode-worker[debug]",
+                "mode-worker[debug,web]",
                 "mode-testing",
             ]
             if pip_install(py, dist, targets, no_index=False):

@@ -1,15 +1,17 @@
-"""The README's examples run and pass, as a user would run them.
+"""The README's test files pass, under the README's own ini, in milliseconds.
 
-Its test files (fenced as ```python title="test_x.py"```) are run with
-pytester under the README's own ini; its plain ```python blocks are scripts,
-run by the workspace's ``run_readme_examples`` fixture.
+Every example of the README runs once, in ``tests/test_doc_examples.py``,
+except its test files (```` ```python title="test_x.py" ````): they run
+here, with pytester, under the ini block the README shows (the leak check
+on for every test), because this test also holds the README to its word:
+all of them pass, and an hour of one-minute timer ticks takes well under a
+second of real time.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,33 +42,32 @@ def test_readme_shows_the_sixty_second_timer_test() -> None:
 
 def test_readme_test_files_pass_in_milliseconds(pytester: pytest.Pytester) -> None:
     files = _test_files()
+    assert sorted(files) == ["test_services.py", "test_ticker.py"]
     pytester.makepyfile(
         **{name.removesuffix(".py"): code for name, code in files.items()}
     )
     # The README's own ini: the leak check on for every test.
     pytester.makeini(_ini())
     t0 = time.perf_counter()
+    # -vv: list every duration, however short.
     result = pytester.runpytest(
-        "--strict-markers", "--strict-config", "-W", "error", "-p", "no:cacheprovider"
+        "--strict-markers",
+        "--strict-config",
+        "-W",
+        "error",
+        "-p",
+        "no:cacheprovider",
+        "--durations=0",
+        "-vv",
     )
     elapsed = time.perf_counter() - t0
     result.assert_outcomes(passed=3)
-    # An hour of one-minute ticks and the rest, on a loaded machine too.
+    # All of it, on a loaded machine too.
     assert elapsed < 10.0, result.stdout.str()
-
-
-def test_readme_sixty_second_timer_example_alone(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_ticker=_test_files()["test_ticker.py"])
-    pytester.makeini(_ini())
-    # -vv: list every duration, however short.
-    result = pytester.runpytest(
-        "-W", "error", "-p", "no:cacheprovider", "--durations=0", "-vv"
-    )
-    result.assert_outcomes(passed=1)
-    (line,) = [ln for ln in result.stdout.lines if re.match(r"[\d.]+s call ", ln)]
     # An hour of one-minute ticks took (far) less than a second of real time.
+    (line,) = [
+        ln
+        for ln in result.stdout.lines
+        if re.match(r"[\d.]+s call ", ln) and "test_ticker.py::" in ln
+    ]
     assert float(line.split("s", 1)[0]) < 1.0, line
-
-
-def test_readme_scripts_run(run_readme_examples: Callable[[Path], None]) -> None:
-    run_readme_examples(README)
