@@ -308,3 +308,75 @@ async def test_wait_is_woken_by_the_stop_while_the_future_runs() -> None:
     await _settle()
     assert _helper_tasks() == set()  # the task made for the coroutine ended
     assert not s._halt_waiters
+
+
+async def _iterations_until_woken(
+    wait: Any, trigger: Any, fut: asyncio.Future[Any]
+) -> int:
+    # Counts the loop iterations between ``trigger()`` and the waiter's wake.
+    ticks = 0
+    woke_at: list[int] = []
+
+    async def waiter() -> None:
+        await wait(fut)
+        woke_at.append(ticks)
+
+    task = asyncio.ensure_future(waiter())
+    for _ in range(3):  # the waiter is parked
+        await asyncio.sleep(0)
+    trigger()
+    while not woke_at:
+        await asyncio.sleep(0)
+        ticks += 1
+    await task
+    return woke_at[0]
+
+
+async def test_a_stop_wakes_wait_on_the_iteration_asyncio_wait_would() -> None:
+    # The original's wait(fut) was asyncio.wait({fut, stop}, FIRST_COMPLETED):
+    # a stop wakes the waiter after the stop future's done callbacks ran.
+    # faust's Stream.take() acks its buffered events in that window (its
+    # test_acks_filtered_out_messages_when_using_take); waking one iteration
+    # earlier lost three acks.
+    loop = asyncio.get_running_loop()
+    stop_fut: asyncio.Future[None] = loop.create_future()
+
+    async def reference(fut: asyncio.Future[Any]) -> None:
+        await asyncio.wait({fut, stop_fut}, return_when=asyncio.FIRST_COMPLETED)
+
+    expected = await _iterations_until_woken(
+        reference, lambda: stop_fut.set_result(None), loop.create_future()
+    )
+    service = Service()
+    await service.start()
+    try:
+        got = await _iterations_until_woken(
+            service.wait,
+            lambda: service._crash(RuntimeError("stop")),
+            loop.create_future(),
+        )
+    finally:
+        await service.stop()
+    assert got == expected
+
+
+async def test_a_done_future_wakes_wait_on_the_iteration_asyncio_wait_would() -> None:
+    loop = asyncio.get_running_loop()
+    ref_fut: asyncio.Future[None] = loop.create_future()
+
+    async def reference(fut: asyncio.Future[Any]) -> None:
+        await asyncio.wait({fut, loop.create_future()}, return_when="FIRST_COMPLETED")
+
+    expected = await _iterations_until_woken(
+        reference, lambda: ref_fut.set_result(None), ref_fut
+    )
+    service = Service()
+    await service.start()
+    fut: asyncio.Future[None] = loop.create_future()
+    try:
+        got = await _iterations_until_woken(
+            service.wait, lambda: fut.set_result(None), fut
+        )
+    finally:
+        await service.stop()
+    assert got == expected

@@ -39,6 +39,9 @@ def no_color_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # colorlog obeys these; the tests decide colours through the stream.
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    # Python 3.13 colours tracebacks by sys.stderr's terminal (whatever the
+    # formatter's stream): keep them plain, the tests compare their text.
+    monkeypatch.setenv("PYTHON_COLORS", "0")
 
 
 @pytest.fixture

@@ -1742,28 +1742,36 @@ class Service(ServiceBase, ServiceCallbacks):
         timeout: float | None,
     ) -> None:
         """Wait until one of ``futures`` is done, the service halts, or timeout."""
-        # asyncio.wait(FIRST_COMPLETED) written out, with the halt future as
-        # its waiter: each of ``futures`` resolves the halt future when done,
-        # as the stop and the timeout do.  The same loop iterations as
-        # asyncio.wait, without its own waiter, two coroutine layers and the
-        # done/pending sets (the per-call cost of wait()/wait_first()).
+        # asyncio.wait({*futures, halt}, FIRST_COMPLETED) written out, without
+        # its two coroutine layers and done/pending sets (the per-call cost
+        # of wait()/wait_first()).  As there, each of ``futures`` and the
+        # halt future resolve a waiter from their done callbacks, so a stop
+        # wakes this task on the same loop iteration as in the original
+        # (faust's tests count on that order).  Waiting for the stop alone,
+        # the halt future is awaited itself, as before.
         loop = asyncio.get_running_loop()
         halt = self._new_halt_waiter(loop)
-        wake = partial(_wake_waiter, halt) if futures else None
+        wake = None
+        waiter = halt
         timer = None
         try:
-            if wake is not None:
+            if futures:
+                waiter = loop.create_future()
+                wake = partial(_wake_waiter, waiter)
+                halt.add_done_callback(wake)
                 for fut in futures:
                     fut.add_done_callback(wake)
             if timeout is not None:
-                timer = loop.call_later(timeout, _set_result_unless_done, halt)
-            await halt
+                timer = loop.call_later(timeout, _set_result_unless_done, waiter)
+            await waiter
         finally:
             if timer is not None:
                 timer.cancel()
             if wake is not None:
+                halt.remove_done_callback(wake)
                 for fut in futures:
                     fut.remove_done_callback(wake)
+                waiter.cancel()
             self._drop_halt_waiter(halt)
 
     async def wait_first(
