@@ -542,3 +542,51 @@ def test_timer_intervals_validates_at_call_time() -> None:
         pytest.raises(ValueError),
     ):
         timer_intervals(0)
+
+
+async def test_a_subclass_that_changes_a_step_gets_its_steps_called() -> None:
+    # The iterator reads the clock itself for a plain Timer; a subclass's
+    # tick() and on_before_yield() still run, once per tick each.
+    calls: list[str] = []
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    class Counting(Timer):
+        def tick(self) -> float:
+            calls.append("tick")
+            return super().tick()
+
+        def on_before_yield(self) -> None:
+            calls.append("woke")
+            super().on_before_yield()
+
+    it = Counting(0.01, sleep=no_sleep).__aiter__()
+    for _ in range(3):
+        await it.__anext__()
+    await it.aclose()
+    assert calls == ["tick", "woke"] * 3
+
+
+async def test_the_iterator_follows_a_clock_installed_on_the_loop_later() -> None:
+    # The default clock is the running loop's time(), looked up at each
+    # read: a clock shadowing loop.time after the iteration began is seen.
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, asyncio.BaseEventLoop):
+        pytest.skip("uvloop's loop.time cannot be shadowed")
+    fake = [loop.time()]
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    timer = Timer(1.0, sleep=no_sleep)
+    it = timer.__aiter__()
+    await it.__anext__()
+    loop.time = lambda: fake[0]  # type: ignore[method-assign]
+    try:
+        fake[0] += 100.0
+        await it.__anext__()
+    finally:
+        del loop.time
+        await it.aclose()
+    assert timer.last_yield_at == fake[0]

@@ -301,11 +301,26 @@ class Timer:
         services = sys.modules.get("mode.services")
         if services is not None:  # not loaded: no service runs this
             services._own_timer(self)
+        # The steps with the clock read here: on the default clock (the
+        # running loop's time), loop.time() of the loop found once, looked
+        # up at each read (a virtual clock shadowing it later is seen).  The
+        # per-read loop lookup was most of a tick's cost.  A subclass that
+        # changes a step gets its steps called.
+        cls = type(self)
+        plain = cls.tick is Timer.tick and cls.on_before_yield is Timer.on_before_yield
+        loop = asyncio.events._get_running_loop() if self.clock is loop_time else None
+        clock = self.clock
         try:
             while True:
-                interval = self.tick()
+                if plain:
+                    interval = self._tick(loop.time() if loop is not None else clock())
+                else:
+                    interval = self.tick()
                 await self.sleep(interval)
-                self.on_before_yield()
+                if plain:
+                    self._woke(loop.time() if loop is not None else clock())
+                else:
+                    self.on_before_yield()
                 yield interval
         finally:
             self.running = False
@@ -317,7 +332,10 @@ class Timer:
         runtime; callers driving :meth:`tick` by hand may call it too.
         Also records how late the tick fired (:attr:`lateness_total`).
         """
-        now = self.last_yield_at = self.clock()
+        self._woke(self.clock())
+
+    def _woke(self, now: float) -> None:
+        self.last_yield_at = now
         late = now - self._target
         if late > 0.0:
             self.lateness_total += late
@@ -345,7 +363,9 @@ class Timer:
         and deadlines missed meanwhile (skipped, with a warning).  Never
         returns a negative number.
         """
-        now = self.clock()
+        return self._tick(self.clock())
+
+    def _tick(self, now: float) -> float:
         interval_s = self.interval_s
         if self.iteration == 0:
             self.epoch = now
@@ -355,7 +375,10 @@ class Timer:
             if self._yielded:
                 runtime = now - self.last_yield_at
                 drift = self.last_yield_at - self._target
-                self._check_drift(drift, runtime)
+                if interval_s >= self.min_drift_log_interval or logger.isEnabledFor(
+                    logging.DEBUG
+                ):
+                    self._check_drift(drift, runtime)
                 if -drift > self.max_drift_correction:
                     # The sleep returned early: move the grid to that wake-up
                     # (see the module docs).
@@ -374,7 +397,8 @@ class Timer:
         self.last_wakeup_at = now
         self.iteration += 1
         self._yielded = False
-        return max(deadline - now, 0.0)
+        wait = deadline - now
+        return wait if wait > 0.0 else 0.0
 
     def _catch_up(
         self, now: float, index: int, late: float, runtime: float | None
