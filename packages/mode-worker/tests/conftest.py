@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parents[3]
 #: Longest wait for one expected line or one exit (seconds).
 WAIT = 15.0
 
+# Workers spawned by these tests inherit the signal dispositions of this
+# process.  Run under nohup (or a CI runner that ignores SIGHUP), SIGHUP is
+# SIG_IGN, which a worker rightly keeps ignoring: the SIGHUP tests would then
+# test nohup.  The tests' workers start from the default disposition.
+if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
 
 def _coverage_env() -> dict[str, str]:
     try:
