@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from support_worker import free_ports
 
 if TYPE_CHECKING:
     from conftest import Spawn
@@ -41,24 +42,6 @@ NEGOTIATION = (
 )
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 APPS = Path(__file__).parent / "apps"
-
-
-def free_ports() -> int:
-    """A port P such that P, P+1 and P+2 are free (the console uses all three)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port: int = probe.getsockname()[1]
-        if port > 65000:
-            continue
-        try:
-            for other in (port + 1, port + 2):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", other))
-        except OSError:
-            continue
-        return port
-    raise AssertionError("no three consecutive free ports")
 
 
 class TelnetClient:

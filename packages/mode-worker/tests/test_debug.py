@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from support_worker import free_ports
 
 if TYPE_CHECKING:
     from conftest import Spawn
@@ -18,24 +19,6 @@ pytest.importorskip("aiomonitor")
 
 #: Telnet: IAC SB TTYPE IS "vt100" IAC SE (the server waits for a terminal type).
 TTYPE = b"\xff\xfa\x18\x00vt100\xff\xf0"
-
-
-def free_ports() -> int:
-    """A port P such that P, P+1 and P+2 are free (the console uses all three)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port: int = probe.getsockname()[1]
-        if port > 65000:
-            continue
-        try:
-            for other in (port + 1, port + 2):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", other))
-        except OSError:
-            continue
-        return port
-    raise AssertionError("no three consecutive free ports")
 
 
 def console_command(

@@ -14,16 +14,15 @@ either is missing, except where ``MODE_REQUIRE_BROWSER=1`` (CI sets it:
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from support_worker import start_web_tree, tell
 
 if TYPE_CHECKING:
-    from conftest import Child, Spawn
+    from conftest import Spawn
 
 CHROMIUM = Path(os.environ.get("MODE_CHROMIUM", "/usr/bin/chromium"))
 REQUIRED = os.environ.get("MODE_REQUIRE_BROWSER") == "1"
@@ -73,29 +72,13 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-def start_tree(spawn: Spawn) -> tuple[Child, str]:
-    child = spawn("run", "webapps:tree", "--web-port", "0", stdin=subprocess.PIPE)
-    child.wait_for(r"Status page on http://127\.0\.0\.1:\d+/")
-    match = re.search(r"Status page on (http://\S+/)", child.stderr)
-    assert match is not None
-    child.wait_for(r"Ready: 1 service\(s\) started")
-    return child, match.group(1)
-
-
-def tell(child: Child, command: str) -> None:
-    stdin = child.proc.stdin
-    assert stdin is not None
-    stdin.write(command + "\n")
-    stdin.flush()
-
-
 @pytest.mark.slow
 def test_the_page_shows_the_tree_a_crash_and_a_restart(
     spawn: Spawn, browser: Any
 ) -> None:
     from playwright.sync_api import expect
 
-    child, url = start_tree(spawn)
+    child, url = start_web_tree(spawn)
     page = browser.new_page(viewport={"width": 375, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

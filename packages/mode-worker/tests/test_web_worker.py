@@ -9,10 +9,8 @@ restart it, and reads ``/readyz``, ``/status``, ``/metrics`` and
 from __future__ import annotations
 
 import json
-import re
 import signal
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -20,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from support_worker import start_web_tree, tell
 
 if TYPE_CHECKING:
-    from conftest import Child, Spawn
+    from conftest import Spawn
 
 pytest.importorskip("aiohttp")
 
@@ -74,26 +73,8 @@ def metric(text: str, name: str, label: str) -> float | None:
     return None
 
 
-def start_tree(spawn: Spawn, *args: str) -> tuple[Child, str]:
-    child = spawn(
-        "run", "webapps:tree", "--web-port", "0", *args, stdin=subprocess.PIPE
-    )
-    child.wait_for(r"Status page on http://127\.0\.0\.1:\d+/")
-    match = re.search(r"Status page on (http://\S+/)", child.stderr)
-    assert match is not None
-    child.wait_for(r"Ready: 1 service\(s\) started")
-    return child, match.group(1)
-
-
-def tell(child: Child, command: str) -> None:
-    stdin = child.proc.stdin
-    assert stdin is not None
-    stdin.write(command + "\n")
-    stdin.flush()
-
-
 def test_a_worker_through_start_crash_restart_and_stop(spawn: Spawn) -> None:
-    child, url = start_tree(spawn)
+    child, url = start_web_tree(spawn)
     sup = "Sup <b>&amp; 'x'</b>"
 
     # -- started: live, ready, everything running -----------------------------
